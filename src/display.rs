@@ -343,6 +343,57 @@ fn bool_str(b: bool) -> &'static str {
     }
 }
 
+/// The suffixes PyTorch prints after the data: device, dtype (when not a default), and the
+/// autograd state.
+fn suffixes(t: &crate::Tensor) -> Vec<String> {
+    use crate::DType;
+    let mut out = Vec::new();
+    if t.device() != crate::Device::Cpu {
+        out.push(format!("device='{}'", t.device()));
+    }
+    let default = match t.dtype() {
+        DType::F32 => true,
+        DType::I64 | DType::Bool => t.numel() > 0,
+        _ => false,
+    };
+    if !default {
+        out.push(format!("dtype={}", t.dtype()));
+    }
+    if let Some(name) = t.grad_fn_name() {
+        out.push(format!("grad_fn=<{name}>"));
+    } else if t.requires_grad() {
+        out.push("requires_grad=True".to_string());
+    }
+    out
+}
+
+/// The values of `t` in the form the formatter reads.
+fn print_values(t: &crate::Tensor) -> PrintValues {
+    let dtype = t.dtype();
+    if dtype.is_float() {
+        PrintValues::Float(t.to_vec::<f64>())
+    } else if dtype == crate::DType::Bool {
+        PrintValues::Bool(t.to_vec::<bool>())
+    } else {
+        PrintValues::Int(t.to_vec::<i64>())
+    }
+}
+
+/// Prints as PyTorch's `repr`: `tensor([[1., 2.],\n        [3., 4.]])`.
+///
+/// ```
+/// let a = firebrand::tensor!([[1.0, 2.0], [3.0, 4.0]]);
+/// assert_eq!(a.to_string(), "tensor([[1., 2.],\n        [3., 4.]])");
+/// let b = firebrand::tensor!([0.5, 1.0]).to_dtype(firebrand::DType::F64);
+/// assert_eq!(b.to_string(), "tensor([0.5000, 1.0000], dtype=f64)");
+/// ```
+impl std::fmt::Display for crate::Tensor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = format_tensor(&print_values(self), self.shape(), &suffixes(self));
+        f.write_str(&text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! Expected strings are PyTorch's own `repr` output; regenerate them with

@@ -1,0 +1,182 @@
+//! Elementwise kernels over strided inputs: a contiguous fast path the compiler vectorises,
+//! a strided path that walks runs along the innermost dim, and threads above a size threshold.
+
+use super::strided::{Walk, PARALLEL_THRESHOLD};
+use crate::layout::Layout;
+use rayon::prelude::*;
+
+/// Fills the contiguous `out` (of the walk's shape) run by run; `run(out_run, offsets)` writes
+/// one run. Splits the work across threads when it is large.
+fn fill_runs<const N: usize, U: Send>(
+    walk: &Walk<N>,
+    out: &mut [U],
+    run: impl Fn(&mut [U], [isize; N]) + Sync,
+) {
+    let fill_chunk = |start: usize, chunk: &mut [U]| {
+        let mut pos = 0;
+        walk.for_each_run(start, chunk.len(), |offs, n| {
+            run(&mut chunk[pos..pos + n], offs);
+            pos += n;
+        });
+    };
+    if out.len() >= PARALLEL_THRESHOLD {
+        out.par_chunks_mut(PARALLEL_THRESHOLD / 2)
+            .enumerate()
+            .for_each(|(i, chunk)| fill_chunk(i * (PARALLEL_THRESHOLD / 2), chunk));
+    } else {
+        fill_chunk(0, out);
+    }
+}
+
+/// `f` applied to every element of the strided `src`, in row-major order.
+pub(crate) fn unary_map<T, U>(src: &[T], layout: &Layout, f: impl Fn(T) -> U + Sync + Send) -> Vec<U>
+where
+    T: Copy + Sync,
+    U: Copy + Send + Default,
+{
+    let n = layout.numel();
+    if layout.is_contiguous() {
+        let s = &src[layout.offset()..layout.offset() + n];
+        return if n >= PARALLEL_THRESHOLD {
+            let mut out = Vec::with_capacity(n);
+            s.par_iter().map(|&x| f(x)).collect_into_vec(&mut out);
+            out
+        } else {
+            s.iter().map(|&x| f(x)).collect()
+        };
+    }
+    let walk = Walk::new([layout]);
+    let [st] = walk.inner_strides();
+    let mut out = vec![U::default(); n];
+    fill_runs(&walk, &mut out, |o, [off]| {
+        if st == 1 {
+            let s = &src[off as usize..off as usize + o.len()];
+            o.iter_mut().zip(s).for_each(|(o, &x)| *o = f(x));
+        } else {
+            for (i, o) in o.iter_mut().enumerate() {
+                *o = f(src[(off + i as isize * st) as usize]);
+            }
+        }
+    });
+    out
+}
+
+/// `f(a, b)` elementwise over two strided inputs already broadcast to one shape.
+pub(crate) fn binary_map<A, B, U>(
+    a: &[A],
+    la: &Layout,
+    b: &[B],
+    lb: &Layout,
+    f: impl Fn(A, B) -> U + Sync + Send,
+) -> Vec<U>
+where
+    A: Copy + Sync,
+    B: Copy + Sync,
+    U: Copy + Send + Default,
+{
+    let n = la.numel();
+    if la.is_contiguous() && lb.is_contiguous() {
+        let sa = &a[la.offset()..la.offset() + n];
+        let sb = &b[lb.offset()..lb.offset() + n];
+        return if n >= PARALLEL_THRESHOLD {
+            let mut out = Vec::with_capacity(n);
+            sa.par_iter()
+                .zip(sb)
+                .map(|(&x, &y)| f(x, y))
+                .collect_into_vec(&mut out);
+            out
+        } else {
+            sa.iter().zip(sb).map(|(&x, &y)| f(x, y)).collect()
+        };
+    }
+    let walk = Walk::new([la, lb]);
+    let [sa, sb] = walk.inner_strides();
+    let mut out = vec![U::default(); n];
+    fill_runs(&walk, &mut out, |o, [oa, ob]| {
+        let (oa, ob, len) = (oa as usize, ob as usize, o.len());
+        match (sa, sb) {
+            (1, 1) => {
+                let (x, y) = (&a[oa..oa + len], &b[ob..ob + len]);
+                o.iter_mut().zip(x.iter().zip(y)).for_each(|(o, (&x, &y))| *o = f(x, y));
+            }
+            (1, 0) => {
+                let (x, y) = (&a[oa..oa + len], b[ob]);
+                o.iter_mut().zip(x).for_each(|(o, &x)| *o = f(x, y));
+            }
+            (0, 1) => {
+                let (x, y) = (a[oa], &b[ob..ob + len]);
+                o.iter_mut().zip(y).for_each(|(o, &y)| *o = f(x, y));
+            }
+            _ => {
+                for (i, o) in o.iter_mut().enumerate() {
+                    let i = i as isize;
+                    *o = f(a[(oa as isize + i * sa) as usize], b[(ob as isize + i * sb) as usize]);
+                }
+            }
+        }
+    });
+    out
+}
+
+/// `f(c, a, b)` elementwise over three strided inputs already broadcast to one shape
+/// (`where_`).
+pub(crate) fn ternary_map<C, A, B, U>(
+    c: (&[C], &Layout),
+    a: (&[A], &Layout),
+    b: (&[B], &Layout),
+    f: impl Fn(C, A, B) -> U + Sync + Send,
+) -> Vec<U>
+where
+    C: Copy + Sync,
+    A: Copy + Sync,
+    B: Copy + Sync,
+    U: Copy + Send + Default,
+{
+    let walk = Walk::new([c.1, a.1, b.1]);
+    let [sc, sa, sb] = walk.inner_strides();
+    let mut out = vec![U::default(); c.1.numel()];
+    fill_runs(&walk, &mut out, |o, [oc, oa, ob]| {
+        for (i, o) in o.iter_mut().enumerate() {
+            let i = i as isize;
+            *o = f(
+                c.0[(oc + i * sc) as usize],
+                a.0[(oa + i * sa) as usize],
+                b.0[(ob + i * sb) as usize],
+            );
+        }
+    });
+    out
+}
+
+/// In place: `dst[i] = f(dst[i], src[i])` over a strided destination and a strided source of
+/// the same shape (the caller makes sure they do not share a buffer).
+pub(crate) fn update_strided<T, S>(
+    dst: &mut [T],
+    ld: &Layout,
+    src: &[S],
+    ls: &Layout,
+    f: impl Fn(T, S) -> T + Sync + Send,
+) where
+    T: Copy + Send + Sync,
+    S: Copy + Sync,
+{
+    let n = ld.numel();
+    if ld.is_contiguous() && ls.is_contiguous() {
+        let d = &mut dst[ld.offset()..ld.offset() + n];
+        let s = &src[ls.offset()..ls.offset() + n];
+        if n >= PARALLEL_THRESHOLD {
+            d.par_iter_mut().zip(s).for_each(|(d, &s)| *d = f(*d, s));
+        } else {
+            d.iter_mut().zip(s).for_each(|(d, &s)| *d = f(*d, s));
+        }
+        return;
+    }
+    let walk = Walk::new([ld, ls]);
+    let [sd, ss] = walk.inner_strides();
+    walk.for_each_run(0, n, |[od, os], len| {
+        for i in 0..len as isize {
+            let di = (od + i * sd) as usize;
+            dst[di] = f(dst[di], src[(os + i * ss) as usize]);
+        }
+    });
+}

@@ -1,0 +1,45 @@
+//! # firebrand
+//!
+//! A PyTorch-style tensor library: N-dimensional strided tensors of one dtype with NumPy's
+//! breadth of API, reverse-mode automatic differentiation on a dynamic graph, and the
+//! deep-learning operations to train a network end to end.
+//!
+//! ```
+//! use firebrand::{tensor, DType, Tensor};
+//!
+//! let x = Tensor::randn([3], DType::F64).requires_grad_(true);
+//! let y = (3.0 * &x * &x - 4.0 * &x + 5.0).sum();
+//! y.backward();
+//! // dy/dx = 6x - 4
+//! let expected = (&x.detach() * 6.0 - 4.0).to_vec::<f64>();
+//! assert_eq!(x.grad().unwrap().to_vec::<f64>(), expected);
+//! let a = tensor!([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
+//! assert_eq!(a.sum_dim(1, false).to_vec::<f32>(), vec![6.0, 15.0]);
+//! ```
+
+pub mod autograd;
+mod backend;
+mod device;
+mod dtype;
+mod error;
+mod layout;
+mod ops;
+mod display;
+mod shape;
+mod storage;
+mod tensor;
+
+pub use autograd::{no_grad, NoGradGuard};
+pub use device::Device;
+pub use dtype::{promote_types, DType, Element};
+pub use error::{Error, Result};
+pub use layout::Layout;
+pub use ops::creation::manual_seed;
+pub use shape::{Dims, IntoShape};
+pub use storage::{CpuStorage, StorageElement};
+pub use tensor::Tensor;
+
+#[doc(hidden)]
+pub use half;
+#[doc(hidden)]
+pub use tensor::__literal;
