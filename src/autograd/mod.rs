@@ -10,8 +10,8 @@ mod gradcheck;
 mod mode;
 mod tensor_api;
 
-pub use engine::grad;
-pub use gradcheck::{gradcheck, gradgradcheck, GradcheckOptions};
+pub use engine::{grad, try_grad};
+pub use gradcheck::{gradcheck, gradcheck_with, gradgradcheck, GradcheckOptions};
 pub use mode::{enable_grad, is_grad_enabled, no_grad, EnableGradGuard, NoGradGuard};
 
 use crate::storage::StorageCell;

@@ -4,7 +4,9 @@
 pub(crate) mod binary;
 pub(crate) mod convert;
 pub(crate) mod creation;
+pub(crate) mod index;
 pub(crate) mod join;
+pub(crate) mod matmul;
 pub(crate) mod reduce;
 pub(crate) mod shape_ops;
 pub(crate) mod unary;

@@ -1,0 +1,1 @@
+//! Matrix-multiply kernels (the `gemm` crate for floats).

@@ -1,0 +1,1 @@
+//! Linear algebra: matmul (torch.matmul semantics), mm, bmm, dot, outer.
