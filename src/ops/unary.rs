@@ -376,12 +376,13 @@ impl UnaryOp for Clamp {
         x.max(lo).min(hi)
     }
     fn derivative(&self, x: &Tensor, c: &BackwardCtx) -> Tensor {
+        // PyTorch 2.x: the gradient is zero at a bound as well as beyond it.
         let mut keep = Tensor::ones_like(x);
         if let Some(lo) = self.0 {
-            keep = keep * mask_as(x.ge_scalar(lo), x);
+            keep = keep * mask_as(x.gt_scalar(lo), x);
         }
         if let Some(hi) = self.1 {
-            keep = keep * mask_as(x.le_scalar(hi), x);
+            keep = keep * mask_as(x.lt_scalar(hi), x);
         }
         c.grad() * &keep
     }
