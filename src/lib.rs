@@ -20,6 +20,7 @@
 
 pub mod autograd;
 mod backend;
+pub mod data;
 mod device;
 mod dtype;
 mod error;
