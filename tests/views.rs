@@ -3,7 +3,7 @@
 //! non-contiguous bases and errors; cat/stack; contiguous(); Display.
 
 use firebrand::autograd::{gradcheck, gradgradcheck};
-use firebrand::{tensor, DType, Tensor};
+use firebrand::{DType, Tensor, tensor};
 
 /// 0..n as F64 in `shape`.
 fn iota(shape: &[usize]) -> Tensor {
@@ -21,7 +21,10 @@ fn assert_shares(base: &Tensor, view: &Tensor) {
     let before = f64s(base);
     view.fill_(-7.0);
     let after = f64s(base);
-    assert_ne!(before, after, "a write through the view must show in the base");
+    assert_ne!(
+        before, after,
+        "a write through the view must show in the base"
+    );
     assert!(f64s(view).iter().all(|&v| v == -7.0));
 }
 
@@ -37,7 +40,10 @@ fn reshape_values_inference_and_sharing() {
     assert_eq!(a.reshape([-1]).shape(), &[6]);
     assert_eq!(a.reshape([1, 2, 1, 3]).shape(), &[1, 2, 1, 3]);
     assert_eq!(Tensor::scalar(5.0f32).reshape([1, 1]).shape(), &[1, 1]);
-    assert_eq!(Tensor::zeros([0, 4], DType::F32).reshape([-1, 2]).shape(), &[0, 2]);
+    assert_eq!(
+        Tensor::zeros([0, 4], DType::F32).reshape([-1, 2]).shape(),
+        &[0, 2]
+    );
     assert_shares(&a, &a.reshape([6]).narrow(0, 2, 2));
     assert_eq!(f64s(&a), vec![0.0, 1.0, -7.0, -7.0, 4.0, 5.0]);
 }
@@ -48,7 +54,11 @@ fn reshape_of_a_transposed_tensor_copies() {
     let r = a.t().reshape([6]);
     assert_eq!(f64s(&r), vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
     r.fill_(9.0);
-    assert_eq!(f64s(&a), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0], "a copy must not write back");
+    assert_eq!(
+        f64s(&a),
+        vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+        "a copy must not write back"
+    );
     // splitting one dim of a transposed tensor is still a view
     let v = iota(&[4, 3]).t().reshape([3, 2, 2]);
     assert_eq!(v.strides(), &[1, 6, 3]);
@@ -59,7 +69,12 @@ fn reshape_errors() {
     let a = iota(&[2, 3]);
     let msg = a.try_reshape([4, -1]).unwrap_err().to_string();
     assert!(msg.contains("reshape"), "{msg}");
-    assert!(a.try_reshape([-1, -1]).unwrap_err().to_string().contains("only one dimension can be inferred"));
+    assert!(
+        a.try_reshape([-1, -1])
+            .unwrap_err()
+            .to_string()
+            .contains("only one dimension can be inferred")
+    );
     assert!(a.try_reshape([5]).is_err());
     assert!(a.try_reshape([-2, 3]).is_err());
 }
@@ -97,7 +112,12 @@ fn flatten_ranges() {
     assert_eq!(Tensor::scalar(1.0f32).flatten(0, -1).shape(), &[1]);
     let f = a.transpose(0, 2).flatten(0, -1);
     assert_eq!(&f64s(&f)[..4], &[0.0, 12.0, 4.0, 16.0]);
-    assert!(a.try_flatten(2, 1).unwrap_err().to_string().contains("flatten"));
+    assert!(
+        a.try_flatten(2, 1)
+            .unwrap_err()
+            .to_string()
+            .contains("flatten")
+    );
     assert!(a.try_flatten(0, 3).is_err());
 }
 
@@ -145,8 +165,18 @@ fn permute_values_strides_and_errors() {
         }
     }
     assert_eq!(a.permute([-1, 0, 1]).shape(), &[4, 2, 3]);
-    assert!(a.try_permute([0, 1]).unwrap_err().to_string().contains("permute"));
-    assert!(a.try_permute([0, 0, 1]).unwrap_err().to_string().contains("repeats"));
+    assert!(
+        a.try_permute([0, 1])
+            .unwrap_err()
+            .to_string()
+            .contains("permute")
+    );
+    assert!(
+        a.try_permute([0, 0, 1])
+            .unwrap_err()
+            .to_string()
+            .contains("repeats")
+    );
     assert!(a.try_permute([0, 1, 3]).is_err());
     assert_shares(&a, &p.select(0, 3));
 }
@@ -214,10 +244,16 @@ fn expand_and_broadcast_to() {
 fn expand_and_broadcast_to_errors() {
     let a = tensor!([1, 2]);
     let msg = a.try_expand([3]).unwrap_err().to_string();
-    assert!(msg.contains("expand") && msg.contains("non-singleton"), "{msg}");
+    assert!(
+        msg.contains("expand") && msg.contains("non-singleton"),
+        "{msg}"
+    );
     assert!(a.try_expand(Vec::<isize>::new()).is_err());
     assert!(a.try_expand([-2, 2]).is_err());
-    let msg = tensor!([1, 2, 3]).try_broadcast_to([2]).unwrap_err().to_string();
+    let msg = tensor!([1, 2, 3])
+        .try_broadcast_to([2])
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("broadcast_to"), "{msg}");
     assert!(tensor!([[1], [2]]).try_broadcast_to([3, 1]).is_err());
 }
@@ -255,11 +291,17 @@ fn select_values_sharing_errors() {
     assert_eq!(s.shape(), &[2, 4]);
     assert_eq!(s.strides(), &[12, 1]);
     assert_eq!(f64s(&s), vec![8.0, 9.0, 10.0, 11.0, 20.0, 21.0, 22.0, 23.0]);
-    assert_eq!(f64s(&a.select(-1, -1)), vec![3.0, 7.0, 11.0, 15.0, 19.0, 23.0]);
+    assert_eq!(
+        f64s(&a.select(-1, -1)),
+        vec![3.0, 7.0, 11.0, 15.0, 19.0, 23.0]
+    );
     assert_eq!(a.select(0, 0).select(0, 0).select(0, 0).dim(), 0);
     assert_shares(&a, &a.select(2, 0));
     let msg = a.try_select(1, 3).unwrap_err().to_string();
-    assert!(msg.contains("select") && msg.contains("out of range"), "{msg}");
+    assert!(
+        msg.contains("select") && msg.contains("out of range"),
+        "{msg}"
+    );
     assert!(a.try_select(1, -4).is_err());
     assert!(Tensor::scalar(1.0f32).try_select(0, 0).is_err());
 }
@@ -274,10 +316,16 @@ fn select_out_of_range_panics() {
 fn chunk_and_split() {
     let a = iota(&[5, 2]);
     let parts = a.split(2, 0);
-    assert_eq!(parts.iter().map(|p| p.shape()[0]).collect::<Vec<_>>(), vec![2, 2, 1]);
+    assert_eq!(
+        parts.iter().map(|p| p.shape()[0]).collect::<Vec<_>>(),
+        vec![2, 2, 1]
+    );
     assert_eq!(f64s(&parts[2]), vec![8.0, 9.0]);
     let chunks = a.chunk(3, 0);
-    assert_eq!(chunks.iter().map(|p| p.shape()[0]).collect::<Vec<_>>(), vec![2, 2, 1]);
+    assert_eq!(
+        chunks.iter().map(|p| p.shape()[0]).collect::<Vec<_>>(),
+        vec![2, 2, 1]
+    );
     let cols = a.chunk(2, -1);
     assert_eq!(cols.len(), 2);
     assert_eq!(f64s(&cols[1]), vec![1.0, 3.0, 5.0, 7.0, 9.0]);
@@ -323,7 +371,8 @@ fn flip_values_strides_and_sharing() {
 
 #[test]
 fn view_ops_gradcheck() {
-    let x = Tensor::from_vec((0..24).map(|v| v as f64 * 0.1 - 1.0).collect(), [2, 3, 4]).requires_grad_(true);
+    let x = Tensor::from_vec((0..24).map(|v| v as f64 * 0.1 - 1.0).collect(), [2, 3, 4])
+        .requires_grad_(true);
     type Op = fn(&Tensor) -> Tensor;
     let cases: Vec<(&str, Op)> = vec![
         ("reshape", |x| x.reshape([4, -1]) * 1.5),
@@ -332,8 +381,12 @@ fn view_ops_gradcheck() {
         ("transpose", |x| x.transpose(0, 2).square()),
         ("permute", |x| x.permute([1, 2, 0]).square()),
         ("squeeze", |x| x.unsqueeze(1).squeeze(1).square()),
-        ("expand", |x| x.select(2, 1).unsqueeze(0).expand([3, 2, 3]).square()),
-        ("broadcast_to", |x| x.narrow(1, 0, 1).broadcast_to([2, 2, 3, 4]).square()),
+        ("expand", |x| {
+            x.select(2, 1).unsqueeze(0).expand([3, 2, 3]).square()
+        }),
+        ("broadcast_to", |x| {
+            x.narrow(1, 0, 1).broadcast_to([2, 2, 3, 4]).square()
+        }),
         ("narrow", |x| x.narrow(2, 1, 2).square()),
         ("select", |x| x.select(1, -1).square()),
         ("flip", |x| x.flip([0, 2]).square()),
@@ -351,10 +404,22 @@ fn view_ops_gradcheck() {
 fn view_grad_fn_names() {
     let x = iota(&[2, 3]).requires_grad_(true);
     assert_eq!(x.t().grad_fn_name().as_deref(), Some("TransposeBackward0"));
-    assert_eq!(x.narrow(0, 0, 1).grad_fn_name().as_deref(), Some("NarrowBackward0"));
-    assert_eq!(x.select(0, 0).grad_fn_name().as_deref(), Some("SelectBackward0"));
-    assert_eq!(x.expand([2, 2, 3]).grad_fn_name().as_deref(), Some("ExpandBackward0"));
-    assert_eq!(x.reshape([6]).grad_fn_name().as_deref(), Some("ViewBackward0"));
+    assert_eq!(
+        x.narrow(0, 0, 1).grad_fn_name().as_deref(),
+        Some("NarrowBackward0")
+    );
+    assert_eq!(
+        x.select(0, 0).grad_fn_name().as_deref(),
+        Some("SelectBackward0")
+    );
+    assert_eq!(
+        x.expand([2, 2, 3]).grad_fn_name().as_deref(),
+        Some("ExpandBackward0")
+    );
+    assert_eq!(
+        x.reshape([6]).grad_fn_name().as_deref(),
+        Some("ViewBackward0")
+    );
 }
 
 // ----- cat / stack -----------------------------------------------------------------------------
@@ -380,13 +445,28 @@ fn cat_values_promotion_and_views() {
 
 #[test]
 fn cat_and_stack_errors() {
-    let msg = Tensor::try_cat(&[&tensor!([[1, 2]]), &tensor!([[3]])], 0).unwrap_err().to_string();
-    assert!(msg.contains("cat") && msg.contains("[1, 2]") && msg.contains("[1, 1]"), "{msg}");
-    assert!(Tensor::try_cat(&[], 0).unwrap_err().to_string().contains("non-empty"));
+    let msg = Tensor::try_cat(&[&tensor!([[1, 2]]), &tensor!([[3]])], 0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("cat") && msg.contains("[1, 2]") && msg.contains("[1, 1]"),
+        "{msg}"
+    );
+    assert!(
+        Tensor::try_cat(&[], 0)
+            .unwrap_err()
+            .to_string()
+            .contains("non-empty")
+    );
     assert!(Tensor::try_cat(&[&tensor!([1])], 1).is_err());
     assert!(Tensor::try_cat(&[&tensor!([1]), &tensor!([[1]])], 0).is_err());
-    let msg = Tensor::try_stack(&[&tensor!([1, 2]), &tensor!([3])], 0).unwrap_err().to_string();
-    assert!(msg.contains("stack") && msg.contains("[2]") && msg.contains("[1]"), "{msg}");
+    let msg = Tensor::try_stack(&[&tensor!([1, 2]), &tensor!([3])], 0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("stack") && msg.contains("[2]") && msg.contains("[1]"),
+        "{msg}"
+    );
     assert!(Tensor::try_stack(&[], 0).is_err());
     assert!(Tensor::try_stack(&[&tensor!([1])], 2).is_err());
 }
@@ -402,7 +482,10 @@ fn stack_values_and_dims() {
     let a = tensor!([1, 2]);
     let b = tensor!([3, 4]);
     let s0 = Tensor::stack(&[&a, &b], 0);
-    assert_eq!((s0.shape(), s0.to_vec::<i64>()), (&[2usize, 2][..], vec![1, 2, 3, 4]));
+    assert_eq!(
+        (s0.shape(), s0.to_vec::<i64>()),
+        (&[2usize, 2][..], vec![1, 2, 3, 4])
+    );
     let s1 = Tensor::stack(&[&a, &b], 1);
     assert_eq!(s1.to_vec::<i64>(), vec![1, 3, 2, 4]);
     let sm = Tensor::stack(&[&a, &b, &a], -1);
@@ -429,7 +512,11 @@ fn contiguous_copies_only_when_needed() {
     let a = iota(&[2, 3]);
     let same = a.contiguous();
     same.select(0, 0).fill_(1.0);
-    assert_eq!(f64s(&a)[..3], [1.0, 1.0, 1.0], "contiguous() of a contiguous tensor shares it");
+    assert_eq!(
+        f64s(&a)[..3],
+        [1.0, 1.0, 1.0],
+        "contiguous() of a contiguous tensor shares it"
+    );
     let narrow_rows = a.narrow(0, 1, 1);
     assert!(narrow_rows.is_contiguous());
     let shared = narrow_rows.contiguous();
@@ -451,12 +538,21 @@ fn contiguous_copies_only_when_needed() {
 #[test]
 fn display_matches_pytorch() {
     let a = tensor!([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
-    assert_eq!(format!("{a}"), "tensor([[1., 2., 3.],\n        [4., 5., 6.]])");
+    assert_eq!(
+        format!("{a}"),
+        "tensor([[1., 2., 3.],\n        [4., 5., 6.]])"
+    );
     assert_eq!(format!("{}", tensor!([1, -2, 3])), "tensor([ 1, -2,  3])");
-    assert_eq!(format!("{}", tensor!([true, false])), "tensor([ True, False])");
+    assert_eq!(
+        format!("{}", tensor!([true, false])),
+        "tensor([ True, False])"
+    );
     assert_eq!(format!("{}", tensor!(2.5)), "tensor(2.5000)");
     let d = Tensor::from_vec(vec![1.5f64, 2.0], [2]);
-    assert_eq!(format!("{d}"), "tensor([1.5000, 2.0000], dtype=torch.float64)");
+    assert_eq!(
+        format!("{d}"),
+        "tensor([1.5000, 2.0000], dtype=torch.float64)"
+    );
     // a view prints its own elements
     assert_eq!(format!("{}", a.t().narrow(0, 1, 1)), "tensor([[2., 5.]])");
     println!("{a}");
