@@ -267,9 +267,11 @@ macro_rules! impl_int_element {
             fn to_f64(self) -> f64 {
                 self as f64
             }
+            /// Truncates toward zero, then wraps to the width as PyTorch's casts do on
+            /// x86 (`-1.0` to U8 is 255); Rust's saturating `as` would give 0.
             #[inline]
             fn from_f64(v: f64) -> Self {
-                v as $t
+                (v as i64) as $t
             }
             #[inline]
             fn to_i64(self) -> i64 {
