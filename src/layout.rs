@@ -68,6 +68,9 @@ impl Layout {
 
     /// True when the elements are row-major and dense (size-1 dims may have any stride).
     pub fn is_contiguous(&self) -> bool {
+        if self.numel() == 0 {
+            return true;
+        }
         let mut expected = 1isize;
         for (&d, &s) in self.shape.iter().zip(&self.strides).rev() {
             if d != 1 && s != expected {
@@ -218,9 +221,6 @@ impl Layout {
                 strides: contiguous_strides(new_shape),
                 offset: self.offset,
             });
-        }
-        if self.numel() == 0 {
-            return None;
         }
         let strides = view_strides(&self.shape, &self.strides, new_shape)?;
         Some(Layout {

@@ -23,23 +23,29 @@ pub trait IntoShape {
 macro_rules! impl_into_shape {
     ($($t:ty),*) => {$(
         impl<const N: usize> IntoShape for [$t; N] {
-            fn to_sizes(&self) -> Vec<isize> { self.iter().map(|&d| d as isize).collect() }
+            fn to_sizes(&self) -> Vec<isize> { self.iter().map(|&d| to_isize(d)).collect() }
         }
         impl<const N: usize> IntoShape for &[$t; N] {
-            fn to_sizes(&self) -> Vec<isize> { self.iter().map(|&d| d as isize).collect() }
+            fn to_sizes(&self) -> Vec<isize> { self.iter().map(|&d| to_isize(d)).collect() }
         }
         impl IntoShape for &[$t] {
-            fn to_sizes(&self) -> Vec<isize> { self.iter().map(|&d| d as isize).collect() }
+            fn to_sizes(&self) -> Vec<isize> { self.iter().map(|&d| to_isize(d)).collect() }
         }
         impl IntoShape for Vec<$t> {
-            fn to_sizes(&self) -> Vec<isize> { self.iter().map(|&d| d as isize).collect() }
+            fn to_sizes(&self) -> Vec<isize> { self.iter().map(|&d| to_isize(d)).collect() }
         }
         impl IntoShape for &Vec<$t> {
-            fn to_sizes(&self) -> Vec<isize> { self.iter().map(|&d| d as isize).collect() }
+            fn to_sizes(&self) -> Vec<isize> { self.iter().map(|&d| to_isize(d)).collect() }
         }
     )*};
 }
 impl_into_shape!(usize, isize, i32, i64);
+
+/// A size or dim as `isize`; a `usize` too large for it saturates (so an absurd size is
+/// reported as too large, not as -1).
+fn to_isize<T: TryInto<isize>>(v: T) -> isize {
+    v.try_into().unwrap_or(isize::MAX)
+}
 
 impl IntoShape for () {
     fn to_sizes(&self) -> Vec<isize> {
@@ -63,16 +69,16 @@ pub trait Dims {
 macro_rules! impl_dims {
     ($($t:ty),*) => {$(
         impl Dims for $t {
-            fn to_dims(&self) -> Vec<isize> { vec![*self as isize] }
+            fn to_dims(&self) -> Vec<isize> { vec![to_isize(*self)] }
         }
         impl<const N: usize> Dims for [$t; N] {
-            fn to_dims(&self) -> Vec<isize> { self.iter().map(|&d| d as isize).collect() }
+            fn to_dims(&self) -> Vec<isize> { self.iter().map(|&d| to_isize(d)).collect() }
         }
         impl Dims for &[$t] {
-            fn to_dims(&self) -> Vec<isize> { self.iter().map(|&d| d as isize).collect() }
+            fn to_dims(&self) -> Vec<isize> { self.iter().map(|&d| to_isize(d)).collect() }
         }
         impl Dims for Vec<$t> {
-            fn to_dims(&self) -> Vec<isize> { self.iter().map(|&d| d as isize).collect() }
+            fn to_dims(&self) -> Vec<isize> { self.iter().map(|&d| to_isize(d)).collect() }
         }
     )*};
 }

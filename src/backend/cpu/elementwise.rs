@@ -35,6 +35,10 @@ where
     U: Copy + Send + Default,
 {
     let n = layout.numel();
+    if n == 0 {
+        // An empty view's offset may lie past its (empty) buffer: never slice it.
+        return Vec::new();
+    }
     if layout.is_contiguous() {
         let s = &src[layout.offset()..layout.offset() + n];
         return if n >= PARALLEL_THRESHOLD {
@@ -75,6 +79,9 @@ where
     U: Copy + Send + Default,
 {
     let n = la.numel();
+    if n == 0 {
+        return Vec::new();
+    }
     if la.is_contiguous() && lb.is_contiguous() {
         let sa = &a[la.offset()..la.offset() + n];
         let sb = &b[lb.offset()..lb.offset() + n];
@@ -132,6 +139,9 @@ where
     B: Copy + Sync,
     U: Copy + Send + Default,
 {
+    if c.1.numel() == 0 {
+        return Vec::new();
+    }
     let walk = Walk::new([c.1, a.1, b.1]);
     let [sc, sa, sb] = walk.inner_strides();
     let mut out = vec![U::default(); c.1.numel()];
@@ -161,6 +171,9 @@ pub(crate) fn update_strided<T, S>(
     S: Copy + Sync,
 {
     let n = ld.numel();
+    if n == 0 {
+        return;
+    }
     if ld.is_contiguous() && ls.is_contiguous() {
         let d = &mut dst[ld.offset()..ld.offset() + n];
         let s = &src[ls.offset()..ls.offset() + n];

@@ -20,6 +20,9 @@ impl<T: Copy> Lane<'_, T> {
 
     /// The lane as one slice, when its elements are dense and in order.
     pub(crate) fn as_slice(&self) -> Option<&[T]> {
+        if self.len() == 0 {
+            return Some(&[]);
+        }
         let dense = self.walk.shape.len() <= 1 && self.walk.inner_strides()[0] == 1;
         dense.then(|| &self.data[self.base as usize..self.base as usize + self.len()])
     }
