@@ -124,6 +124,7 @@ fn grad_fn_names_follow_pytorch() {
         (x.reshape([3, 2]), "ViewBackward0"),
         (y.expand([2, 3]), "ExpandBackward0"),
         (x.select(0, 1), "SelectBackward0"),
+        (x.narrow(1, 0, 2), "SliceBackward0"),
         (x.flip([0]), "FlipBackward0"),
         (x.t().contiguous(), "CloneBackward0"),
         (x.deep_clone(), "CloneBackward0"),
