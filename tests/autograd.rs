@@ -1,8 +1,8 @@
 //! Autograd: leaf/non-leaf metadata, backward, hooks, `autograd::grad`, grad mode, in-place
 //! rules, long chains, threads, and gradcheck/gradgradcheck of every differentiable op.
 
-use firebrand::autograd::{self, gradcheck, gradcheck_with, gradgradcheck, GradcheckOptions};
-use firebrand::{no_grad, tensor, DType, NoGradGuard, Tensor};
+use firebrand::autograd::{self, GradcheckOptions, gradcheck, gradcheck_with, gradgradcheck};
+use firebrand::{DType, NoGradGuard, Tensor, no_grad, tensor};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -30,7 +30,10 @@ fn vals(t: &Tensor) -> Vec<f64> {
 fn assert_close(got: &[f64], want: &[f64]) {
     assert_eq!(got.len(), want.len(), "length: got {got:?}, want {want:?}");
     for (g, w) in got.iter().zip(want) {
-        assert!((g - w).abs() <= 1e-9 + 1e-9 * w.abs(), "got {got:?}, want {want:?}");
+        assert!(
+            (g - w).abs() <= 1e-9 + 1e-9 * w.abs(),
+            "got {got:?}, want {want:?}"
+        );
     }
 }
 
@@ -56,7 +59,10 @@ fn requires_grad_and_is_leaf() {
     assert!(y.requires_grad() && !y.is_leaf());
     assert!(y.grad().is_none());
     let c = tensor!([3.0]);
-    assert!(!(&c * 2.0).requires_grad(), "ops on tensors without grad record nothing");
+    assert!(
+        !(&c * 2.0).requires_grad(),
+        "ops on tensors without grad record nothing"
+    );
     x.requires_grad_(false);
     assert!(!x.requires_grad() && !(&x * 2.0).requires_grad());
 }
@@ -77,7 +83,10 @@ fn requires_grad_on_integer_tensors_is_an_error() {
     for dt in [DType::I8, DType::I32, DType::I64, DType::U8, DType::Bool] {
         let x = Tensor::zeros([2], dt);
         let e = x.try_requires_grad_(true).unwrap_err().to_string();
-        assert!(e.contains("only tensors of floating point dtype can require gradients"), "{e}");
+        assert!(
+            e.contains("only tensors of floating point dtype can require gradients"),
+            "{e}"
+        );
         assert!(x.try_requires_grad_(false).is_ok());
     }
 }
@@ -147,7 +156,10 @@ fn full_reduction_grad_fn_names_follow_pytorch() {
     let x = leaf(&[1.0, 2.0], &[2]);
     assert_eq!(x.sum().grad_fn_name().as_deref(), Some("SumBackward0"));
     assert_eq!(x.mean().grad_fn_name().as_deref(), Some("MeanBackward0"));
-    assert_eq!(x.mean_dim(0, false).grad_fn_name().as_deref(), Some("MeanBackward1"));
+    assert_eq!(
+        x.mean_dim(0, false).grad_fn_name().as_deref(),
+        Some("MeanBackward1")
+    );
 }
 
 #[test]
@@ -172,7 +184,11 @@ fn zero_grad_clears_the_gradient() {
     x.zero_grad();
     assert!(x.grad().is_none());
     (&x * 2.0).sum().backward();
-    assert_eq!(vals(&x.grad().unwrap()), vec![2.0], "after zero_grad gradients start afresh");
+    assert_eq!(
+        vals(&x.grad().unwrap()),
+        vec![2.0],
+        "after zero_grad gradients start afresh"
+    );
 }
 
 // ----- backward -----------------------------------------------------------------------------
@@ -203,8 +219,13 @@ fn backward_with_an_explicit_gradient() {
 fn backward_with_a_wrong_shape_is_an_error() {
     let x = leaf(&[1.0, 2.0], &[2]);
     let y = &x * 2.0;
-    let e = y.try_backward_with(&Tensor::ones([3], DType::F64), false).unwrap_err();
-    assert!(e.to_string().contains("the gradient has shape [3] but the output has shape [2]"));
+    let e = y
+        .try_backward_with(&Tensor::ones([3], DType::F64), false)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("the gradient has shape [3] but the output has shape [2]")
+    );
 }
 
 #[test]
@@ -218,7 +239,10 @@ fn backward_on_non_scalar_panics() {
 fn try_backward_on_non_scalar_is_an_error() {
     let x = leaf(&[1.0, 2.0], &[2]);
     let e = (&x * 2.0).try_backward().unwrap_err().to_string();
-    assert!(e.contains("grad can be implicitly created only for scalar outputs"), "{e}");
+    assert!(
+        e.contains("grad can be implicitly created only for scalar outputs"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -241,7 +265,10 @@ fn a_tensor_used_twice_gets_the_summed_gradient() {
     // A diamond: y feeds two branches that meet again.
     let y = x.exp();
     (&y.sin() + &y * 2.0).sum().backward();
-    let want: Vec<f64> = [1.5f64, -2.0].iter().map(|v| v.exp() * (v.exp().cos() + 2.0)).collect();
+    let want: Vec<f64> = [1.5f64, -2.0]
+        .iter()
+        .map(|v| v.exp() * (v.exp().cos() + 2.0))
+        .collect();
     assert_close(&vals(&x.grad().unwrap()), &want);
 }
 
@@ -290,7 +317,10 @@ fn retain_grad_keeps_a_non_leaf_gradient() {
     (&y * &y).sum().backward();
     assert_eq!(vals(&y.grad().unwrap()), vec![6.0, 12.0]);
     assert_eq!(vals(&x.grad().unwrap()), vec![18.0, 36.0]);
-    assert!(z.grad().is_none(), "a non-leaf without retain_grad keeps no gradient");
+    assert!(
+        z.grad().is_none(),
+        "a non-leaf without retain_grad keeps no gradient"
+    );
 }
 
 #[test]
@@ -330,7 +360,11 @@ fn hook_on_a_non_leaf_reads_and_replaces_the_gradient() {
     });
     (&y * &y).sum().backward(); // dL/dy = 2y = [6, 12]
     assert_eq!(seen.lock().unwrap().clone().unwrap(), vec![6.0, 12.0]);
-    assert_eq!(vals(&x.grad().unwrap()), vec![36.0, 72.0], "3 * (2 * dL/dy)");
+    assert_eq!(
+        vals(&x.grad().unwrap()),
+        vec![36.0, 72.0],
+        "3 * (2 * dL/dy)"
+    );
 }
 
 #[test]
@@ -348,9 +382,13 @@ fn grad_of_grad_of_a_cube() {
     let dy = autograd::grad(&[&y], &[&x], None, true)[0].clone().unwrap();
     assert_eq!(vals(&dy), vec![12.0, 3.0]); // 3x^2
     assert!(dy.requires_grad());
-    let d2 = autograd::grad(&[&dy.sum()], &[&x], None, true)[0].clone().unwrap();
+    let d2 = autograd::grad(&[&dy.sum()], &[&x], None, true)[0]
+        .clone()
+        .unwrap();
     assert_eq!(vals(&d2), vec![12.0, -6.0]); // 6x
-    let d3 = autograd::grad(&[&d2.sum()], &[&x], None, false)[0].clone().unwrap();
+    let d3 = autograd::grad(&[&d2.sum()], &[&x], None, false)[0]
+        .clone()
+        .unwrap();
     assert_eq!(vals(&d3), vec![6.0, 6.0]);
     assert!(x.grad().is_none(), "autograd::grad never touches .grad");
 }
@@ -364,10 +402,14 @@ fn hessian_vector_product() {
     let v = Tensor::from_vec(vs.to_vec(), [3]);
     let f = (&x * &x).sum().powf(2.0);
     let g = autograd::grad(&[&f], &[&x], None, true)[0].clone().unwrap();
-    let hv = autograd::grad(&[&(&g * &v).sum()], &[&x], None, false)[0].clone().unwrap();
+    let hv = autograd::grad(&[&(&g * &v).sum()], &[&x], None, false)[0]
+        .clone()
+        .unwrap();
     let xx: f64 = xs.iter().map(|a| a * a).sum();
     let xv: f64 = xs.iter().zip(&vs).map(|(a, b)| a * b).sum();
-    let want: Vec<f64> = (0..3).map(|i| 4.0 * xx * vs[i] + 8.0 * xs[i] * xv).collect();
+    let want: Vec<f64> = (0..3)
+        .map(|i| 4.0 * xx * vs[i] + 8.0 * xs[i] * xv)
+        .collect();
     assert_close(&vals(&hv), &want);
     assert!(x.grad().is_none());
 }
@@ -408,10 +450,17 @@ fn grad_errors() {
     let x = leaf(&[1.0, 2.0], &[2]);
     let c = tensor!([1.0, 2.0]);
     let y = (&x * 2.0).sum();
-    let e = autograd::try_grad(&[&y], &[&c], None, false).unwrap_err().to_string();
+    let e = autograd::try_grad(&[&y], &[&c], None, false)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("input 0 does not require grad"), "{e}");
-    let e = autograd::try_grad(&[&(&x * 2.0)], &[&x], None, false).unwrap_err().to_string();
-    assert!(e.contains("grad can be implicitly created only for scalar outputs"), "{e}");
+    let e = autograd::try_grad(&[&(&x * 2.0)], &[&x], None, false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("grad can be implicitly created only for scalar outputs"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -444,7 +493,10 @@ fn no_grad_guard_scopes_the_mode() {
         {
             let _inner = NoGradGuard::new();
         }
-        assert!(!autograd::is_grad_enabled(), "a nested guard restores the outer mode");
+        assert!(
+            !autograd::is_grad_enabled(),
+            "a nested guard restores the outer mode"
+        );
     }
     assert!(autograd::is_grad_enabled());
     assert!((&x * 2.0).requires_grad());
@@ -468,8 +520,13 @@ fn grad_mode_is_per_thread() {
     let x = leaf(&[2.0], &[1]);
     no_grad(|| {
         let xc = x.clone();
-        let recorded = std::thread::spawn(move || (&xc * 5.0).requires_grad()).join().unwrap();
-        assert!(recorded, "a thread spawned inside no_grad starts with grad mode on");
+        let recorded = std::thread::spawn(move || (&xc * 5.0).requires_grad())
+            .join()
+            .unwrap();
+        assert!(
+            recorded,
+            "a thread spawned inside no_grad starts with grad mode on"
+        );
         assert!(!(&x * 5.0).requires_grad());
     });
 }
@@ -489,7 +546,14 @@ fn backward_under_no_grad_still_computes_gradients() {
 fn comparison_results_do_not_require_grad() {
     let x = leaf(&[1.0, -2.0], &[2]);
     let zero = Tensor::zeros([2], DType::F64);
-    for r in [x.gt(&zero), x.lt(&zero), x.eq(&zero), x.ne(&zero), x.ge(&zero), x.le(&zero)] {
+    for r in [
+        x.gt(&zero),
+        x.lt(&zero),
+        x.eq(&zero),
+        x.ne(&zero),
+        x.ge(&zero),
+        x.le(&zero),
+    ] {
         assert_eq!(r.dtype(), DType::Bool);
         assert!(!r.requires_grad());
     }
@@ -511,15 +575,16 @@ fn backward_through_a_comparison_panics() {
 fn zero_derivative_ops_give_zero_gradients() {
     let x = leaf(&[1.3, -2.7], &[2]);
     for y in [x.floor(), x.ceil(), x.round(), x.sign()] {
-        let g = autograd::grad(&[&y.sum()], &[&x], None, false)[0].clone().unwrap();
+        let g = autograd::grad(&[&y.sum()], &[&x], None, false)[0]
+            .clone()
+            .unwrap();
         assert_eq!(vals(&g), vec![0.0, 0.0]);
     }
 }
 
 // ----- in place -------------------------------------------------------------------------------
 
-const MODIFIED: &str =
-    "one of the variables needed for gradient computation has been modified by an inplace operation";
+const MODIFIED: &str = "one of the variables needed for gradient computation has been modified by an inplace operation";
 
 #[test]
 fn modifying_a_saved_tensor_breaks_backward() {
@@ -547,7 +612,13 @@ fn modifying_a_saved_tensor_under_no_grad_is_still_detected() {
     let w = Tensor::from_vec(vec![2.0f64, 3.0], [2]);
     let y = &x * &w; // saves w
     no_grad(|| w.fill_(7.0));
-    assert!(y.sum().try_backward().unwrap_err().to_string().contains(MODIFIED));
+    assert!(
+        y.sum()
+            .try_backward()
+            .unwrap_err()
+            .to_string()
+            .contains(MODIFIED)
+    );
 }
 
 #[test]
@@ -565,12 +636,17 @@ fn in_place_on_a_leaf_that_requires_grad_is_refused() {
     let x = leaf(&[1.0, 2.0], &[2]);
     let one = Tensor::ones([2], DType::F64);
     let e = x.try_add_(&one).unwrap_err().to_string();
-    assert!(e.contains("a leaf tensor that requires grad is being used in an in-place operation"), "{e}");
+    assert!(
+        e.contains("a leaf tensor that requires grad is being used in an in-place operation"),
+        "{e}"
+    );
     assert_eq!(vals(&x), vec![1.0, 2.0], "a refused update writes nothing");
 }
 
 #[test]
-#[should_panic(expected = "a leaf tensor that requires grad is being used in an in-place operation")]
+#[should_panic(
+    expected = "a leaf tensor that requires grad is being used in an in-place operation"
+)]
 fn in_place_on_a_leaf_panics() {
     let x = leaf(&[1.0, 2.0], &[2]);
     x.mul_scalar_(2.0);
@@ -812,7 +888,9 @@ fn gradcheck_binary_ops_same_shape_broadcast_and_strided() {
     let b = leaf(&[1.1, 0.8, -1.7, 2.3, -0.9, 1.4], &[2, 3]);
     let row = leaf(&[1.1, -0.8, 1.7], &[3]);
     let col = leaf(&[0.6, -1.3], &[2, 1]);
-    let bt = Tensor::from_vec(vec![1.1f64, 2.3, 0.8, -0.9, -1.7, 1.4], [3, 2]).t().requires_grad_(true);
+    let bt = Tensor::from_vec(vec![1.1f64, 2.3, 0.8, -0.9, -1.7, 1.4], [3, 2])
+        .t()
+        .requires_grad_(true);
     let cases: [(&str, &Tensor, &Tensor); 5] = [
         ("same shape", &a, &b),
         ("row broadcast", &a, &row),
@@ -822,7 +900,11 @@ fn gradcheck_binary_ops_same_shape_broadcast_and_strided() {
     ];
     for (name, op) in BINARY {
         for (case, x, y) in cases {
-            check_both(&format!("{name} ({case})"), |xs| op(&xs[0], &xs[1]), &[x, y]);
+            check_both(
+                &format!("{name} ({case})"),
+                |xs| op(&xs[0], &xs[1]),
+                &[x, y],
+            );
         }
     }
 }
@@ -832,7 +914,11 @@ fn gradcheck_pow_with_positive_base() {
     let a = positive_2x3();
     let e = leaf(&[1.5, -0.5, 2.0], &[3]);
     check_both("pow", |xs| xs[0].pow(&xs[1]), &[&a, &e]);
-    check_both("pow transposed", |xs| xs[0].t().pow(&xs[1].t()), &[&a, &positive_2x3()]);
+    check_both(
+        "pow transposed",
+        |xs| xs[0].t().pow(&xs[1].t()),
+        &[&a, &positive_2x3()],
+    );
 }
 
 #[test]
@@ -855,20 +941,48 @@ fn gradcheck_where_and_masked_fill() {
     let row = leaf(&[1.1, -0.8, 1.7], &[3]);
     let cond = Tensor::from_vec(vec![true, false, true, false, false, true], [2, 3]);
     let cond_col = Tensor::from_vec(vec![true, false], [2, 1]);
-    check_both("where_ same", |xs| Tensor::where_(&cond, &xs[0], &xs[0].exp()), &[&a]);
-    check_both("where_ broadcast", |xs| Tensor::where_(&cond, &xs[0], &xs[1]), &[&a, &row]);
-    check_both("where_ cond broadcast", |xs| Tensor::where_(&cond_col, &xs[1], &xs[0]), &[&a, &row]);
-    check_both("where_ transposed", |xs| Tensor::where_(&cond.t(), &xs[0].t(), &xs[1].unsqueeze(1)), &[&a, &row]);
+    check_both(
+        "where_ same",
+        |xs| Tensor::where_(&cond, &xs[0], &xs[0].exp()),
+        &[&a],
+    );
+    check_both(
+        "where_ broadcast",
+        |xs| Tensor::where_(&cond, &xs[0], &xs[1]),
+        &[&a, &row],
+    );
+    check_both(
+        "where_ cond broadcast",
+        |xs| Tensor::where_(&cond_col, &xs[1], &xs[0]),
+        &[&a, &row],
+    );
+    check_both(
+        "where_ transposed",
+        |xs| Tensor::where_(&cond.t(), &xs[0].t(), &xs[1].unsqueeze(1)),
+        &[&a, &row],
+    );
     let mask_row = Tensor::from_vec(vec![false, true, false], [3]);
     check_both("masked_fill", |xs| xs[0].masked_fill(&cond, 2.5), &[&a]);
-    check_both("masked_fill broadcast mask", |xs| xs[0].masked_fill(&mask_row, -1.0), &[&a]);
-    check_both("masked_fill transposed", |xs| xs[0].t().masked_fill(&cond.t(), 0.0), &[&a]);
+    check_both(
+        "masked_fill broadcast mask",
+        |xs| xs[0].masked_fill(&mask_row, -1.0),
+        &[&a],
+    );
+    check_both(
+        "masked_fill transposed",
+        |xs| xs[0].t().masked_fill(&cond.t(), 0.0),
+        &[&a],
+    );
 }
 
 #[test]
 fn gradcheck_conversions() {
     let a = mixed_2x3();
-    check_both("contiguous of transpose", |xs| xs[0].t().contiguous() * 2.0, &[&a]);
+    check_both(
+        "contiguous of transpose",
+        |xs| xs[0].t().contiguous() * 2.0,
+        &[&a],
+    );
     check_both("contiguous no-op", |xs| xs[0].contiguous(), &[&a]);
     check_both("deep_clone", |xs| xs[0].t().deep_clone(), &[&a]);
     check_both("to_dtype F64 no-op", |xs| xs[0].to_dtype(DType::F64), &[&a]);
@@ -878,7 +992,12 @@ fn gradcheck_conversions() {
         atol: 1e-3,
         rtol: 1e-3,
     };
-    gradcheck_with(|xs| xs[0].to_dtype(DType::F32).exp().to_dtype(DType::F64), &[&a], loose).unwrap();
+    gradcheck_with(
+        |xs| xs[0].to_dtype(DType::F32).exp().to_dtype(DType::F64),
+        &[&a],
+        loose,
+    )
+    .unwrap();
     let x = Tensor::from_vec(vec![1.0f32, 2.0], [2]).requires_grad_(true);
     (&x.to_dtype(DType::F64) * 3.0).sum().backward();
     assert_eq!(x.grad().unwrap().dtype(), DType::F32);
@@ -887,34 +1006,64 @@ fn gradcheck_conversions() {
 
 #[test]
 fn gradcheck_views() {
-    let x = leaf(&(0..24).map(|i| 0.1 * i as f64 - 1.0).collect::<Vec<_>>(), &[2, 3, 4]);
+    let x = leaf(
+        &(0..24).map(|i| 0.1 * i as f64 - 1.0).collect::<Vec<_>>(),
+        &[2, 3, 4],
+    );
     let v = leaf(&[0.5, -1.5, 2.0], &[3, 1]);
     let cases: Vec<(&str, Box<dyn Fn(&[Tensor]) -> Tensor>)> = vec![
         ("reshape", Box::new(|xs: &[Tensor]| xs[0].reshape([4, -1]))),
-        ("reshape of transpose (copy)", Box::new(|xs: &[Tensor]| xs[0].transpose(0, 2).reshape([-1]))),
+        (
+            "reshape of transpose (copy)",
+            Box::new(|xs: &[Tensor]| xs[0].transpose(0, 2).reshape([-1])),
+        ),
         ("view", Box::new(|xs: &[Tensor]| xs[0].view([6, 4]))),
         ("flatten", Box::new(|xs: &[Tensor]| xs[0].flatten(1, 2))),
         ("transpose", Box::new(|xs: &[Tensor]| xs[0].transpose(0, 2))),
         ("t", Box::new(|xs: &[Tensor]| xs[0].select(0, 1).t())),
-        ("permute", Box::new(|xs: &[Tensor]| xs[0].permute([2, 0, 1]))),
+        (
+            "permute",
+            Box::new(|xs: &[Tensor]| xs[0].permute([2, 0, 1])),
+        ),
         ("unsqueeze", Box::new(|xs: &[Tensor]| xs[0].unsqueeze(1))),
-        ("squeeze", Box::new(|xs: &[Tensor]| xs[0].unsqueeze(-1).squeeze(-1))),
-        ("squeeze_all", Box::new(|xs: &[Tensor]| xs[0].narrow(0, 1, 1).squeeze_all())),
+        (
+            "squeeze",
+            Box::new(|xs: &[Tensor]| xs[0].unsqueeze(-1).squeeze(-1)),
+        ),
+        (
+            "squeeze_all",
+            Box::new(|xs: &[Tensor]| xs[0].narrow(0, 1, 1).squeeze_all()),
+        ),
         ("narrow", Box::new(|xs: &[Tensor]| xs[0].narrow(2, 1, 2))),
-        ("narrow of transpose", Box::new(|xs: &[Tensor]| xs[0].transpose(1, 2).narrow(1, 1, 3))),
+        (
+            "narrow of transpose",
+            Box::new(|xs: &[Tensor]| xs[0].transpose(1, 2).narrow(1, 1, 3)),
+        ),
         ("select", Box::new(|xs: &[Tensor]| xs[0].select(1, -1))),
         ("flip", Box::new(|xs: &[Tensor]| xs[0].flip([0, 2]))),
-        ("chunk", Box::new(|xs: &[Tensor]| {
-            let p = xs[0].chunk(2, 2);
-            &p[0] * 2.0 + &p[1] * 3.0
-        })),
-        ("split", Box::new(|xs: &[Tensor]| {
-            let p = xs[0].split(3, 2);
-            Tensor::cat(&[&p[1], &(&p[0] * &p[0])], 2)
-        })),
+        (
+            "chunk",
+            Box::new(|xs: &[Tensor]| {
+                let p = xs[0].chunk(2, 2);
+                &p[0] * 2.0 + &p[1] * 3.0
+            }),
+        ),
+        (
+            "split",
+            Box::new(|xs: &[Tensor]| {
+                let p = xs[0].split(3, 2);
+                Tensor::cat(&[&p[1], &(&p[0] * &p[0])], 2)
+            }),
+        ),
         ("expand", Box::new(|xs: &[Tensor]| xs[1].expand([2, 3, 4]))),
-        ("broadcast_to", Box::new(|xs: &[Tensor]| xs[1].broadcast_to([2, 3, 5]))),
-        ("expand then mul", Box::new(|xs: &[Tensor]| xs[1].expand([3, 4]) * xs[0].select(0, 0))),
+        (
+            "broadcast_to",
+            Box::new(|xs: &[Tensor]| xs[1].broadcast_to([2, 3, 5])),
+        ),
+        (
+            "expand then mul",
+            Box::new(|xs: &[Tensor]| xs[1].expand([3, 4]) * xs[0].select(0, 0)),
+        ),
     ];
     for (name, f) in &cases {
         check_both(name, f, &[&x, &v]);
@@ -925,31 +1074,78 @@ fn gradcheck_views() {
 fn gradcheck_cat_and_stack() {
     let a = mixed_2x3();
     let b = leaf(&[1.1, 0.8, -1.7], &[1, 3]);
-    let c = Tensor::from_vec(vec![0.5f64, 0.25, -1.0, 2.0, 1.5, -0.5], [3, 2]).t().requires_grad_(true);
-    check_both("cat dim 0", |xs| Tensor::cat(&[&xs[0], &xs[1]], 0), &[&a, &b]);
-    check_both("cat dim 1 strided", |xs| Tensor::cat(&[&xs[0], &xs[1]], 1), &[&a, &c]);
-    check_both("cat negative dim", |xs| Tensor::cat(&[&xs[1], &xs[0], &xs[1]], -2), &[&a, &b]);
-    check_both("stack dim 0", |xs| Tensor::stack(&[&xs[0], &xs[1]], 0), &[&a, &c]);
-    check_both("stack last dim", |xs| Tensor::stack(&[&xs[0], &xs[1].exp()], 2), &[&a, &c]);
+    let c = Tensor::from_vec(vec![0.5f64, 0.25, -1.0, 2.0, 1.5, -0.5], [3, 2])
+        .t()
+        .requires_grad_(true);
+    check_both(
+        "cat dim 0",
+        |xs| Tensor::cat(&[&xs[0], &xs[1]], 0),
+        &[&a, &b],
+    );
+    check_both(
+        "cat dim 1 strided",
+        |xs| Tensor::cat(&[&xs[0], &xs[1]], 1),
+        &[&a, &c],
+    );
+    check_both(
+        "cat negative dim",
+        |xs| Tensor::cat(&[&xs[1], &xs[0], &xs[1]], -2),
+        &[&a, &b],
+    );
+    check_both(
+        "stack dim 0",
+        |xs| Tensor::stack(&[&xs[0], &xs[1]], 0),
+        &[&a, &c],
+    );
+    check_both(
+        "stack last dim",
+        |xs| Tensor::stack(&[&xs[0], &xs[1].exp()], 2),
+        &[&a, &c],
+    );
     // One input without grad: only the other gets a gradient.
     let k = Tensor::ones([1, 3], DType::F64);
-    check_both("cat with a constant", |xs| Tensor::cat(&[&xs[0], &k], 0), &[&a]);
+    check_both(
+        "cat with a constant",
+        |xs| Tensor::cat(&[&xs[0], &k], 0),
+        &[&a],
+    );
 }
 
 #[test]
 fn gradcheck_reductions() {
-    let x = leaf(&(0..24).map(|i| 0.1 * i as f64 - 1.0).collect::<Vec<_>>(), &[2, 3, 4]);
+    let x = leaf(
+        &(0..24).map(|i| 0.1 * i as f64 - 1.0).collect::<Vec<_>>(),
+        &[2, 3, 4],
+    );
     let cases: Vec<(&str, Box<dyn Fn(&[Tensor]) -> Tensor>)> = vec![
         ("sum", Box::new(|xs: &[Tensor]| xs[0].sum())),
-        ("sum of transpose", Box::new(|xs: &[Tensor]| (&xs[0] * &xs[0]).transpose(0, 2).sum())),
+        (
+            "sum of transpose",
+            Box::new(|xs: &[Tensor]| (&xs[0] * &xs[0]).transpose(0, 2).sum()),
+        ),
         ("sum_dim", Box::new(|xs: &[Tensor]| xs[0].sum_dim(1, false))),
-        ("sum_dim keepdim", Box::new(|xs: &[Tensor]| xs[0].sum_dim([0, 2], true))),
-        ("sum_dim of narrow", Box::new(|xs: &[Tensor]| xs[0].narrow(2, 1, 2).sum_dim(-1, false))),
+        (
+            "sum_dim keepdim",
+            Box::new(|xs: &[Tensor]| xs[0].sum_dim([0, 2], true)),
+        ),
+        (
+            "sum_dim of narrow",
+            Box::new(|xs: &[Tensor]| xs[0].narrow(2, 1, 2).sum_dim(-1, false)),
+        ),
         ("mean", Box::new(|xs: &[Tensor]| xs[0].exp().mean())),
-        ("mean_dim", Box::new(|xs: &[Tensor]| xs[0].mean_dim(2, false))),
-        ("mean_dim keepdim", Box::new(|xs: &[Tensor]| (&xs[0] * &xs[0]).mean_dim([0, 1], true))),
+        (
+            "mean_dim",
+            Box::new(|xs: &[Tensor]| xs[0].mean_dim(2, false)),
+        ),
+        (
+            "mean_dim keepdim",
+            Box::new(|xs: &[Tensor]| (&xs[0] * &xs[0]).mean_dim([0, 1], true)),
+        ),
         ("sum_to", Box::new(|xs: &[Tensor]| xs[0].sum_to(&[3, 1]))),
-        ("sum_to of permute", Box::new(|xs: &[Tensor]| xs[0].permute([2, 1, 0]).sum_to(&[1, 2]))),
+        (
+            "sum_to of permute",
+            Box::new(|xs: &[Tensor]| xs[0].permute([2, 1, 0]).sum_to(&[1, 2])),
+        ),
     ];
     for (name, f) in &cases {
         check_both(name, f, &[&x]);
@@ -964,7 +1160,12 @@ fn gradcheck_a_composite_function() {
     let b = leaf(&[0.05], &[1]);
     check_both(
         "mlp",
-        |xs| ((&xs[0] * &xs[1]).sum_dim(1, true) + &xs[2]).tanh().square().mean(),
+        |xs| {
+            ((&xs[0] * &xs[1]).sum_dim(1, true) + &xs[2])
+                .tanh()
+                .square()
+                .mean()
+        },
         &[&x, &w, &b],
     );
 }

@@ -4,7 +4,7 @@
 //! the process and other tests running beside it would make it move.
 
 use firebrand::autograd::live_storage_count;
-use firebrand::{no_grad, DType, Tensor};
+use firebrand::{DType, Tensor, no_grad};
 
 /// One step of a tiny linear model `pred = sum(x * w, 1) + b` with mean squared error and SGD.
 fn train_step(x: &Tensor, y: &Tensor, w: &Tensor, b: &Tensor, lr: f64) -> f64 {
@@ -36,12 +36,27 @@ fn training_loop_frees_its_graphs() {
         for i in 0..10_000 {
             loss = train_step(&x, &y, &w, &b, 0.05);
             if i % 1000 == 0 {
-                assert_eq!(live_storage_count(), steady, "storage grew by iteration {i}");
+                assert_eq!(
+                    live_storage_count(),
+                    steady,
+                    "storage grew by iteration {i}"
+                );
             }
         }
-        assert_eq!(live_storage_count(), steady, "storage grew over 10,000 iterations");
-        assert!(loss < 1e-6 && loss < first_loss, "the model learned: {first_loss} -> {loss}");
+        assert_eq!(
+            live_storage_count(),
+            steady,
+            "storage grew over 10,000 iterations"
+        );
+        assert!(
+            loss < 1e-6 && loss < first_loss,
+            "the model learned: {first_loss} -> {loss}"
+        );
         assert!((b.item::<f64>() - 0.25).abs() < 1e-3);
     }
-    assert_eq!(live_storage_count(), start, "every storage was freed at the end");
+    assert_eq!(
+        live_storage_count(),
+        start,
+        "every storage was freed at the end"
+    );
 }
