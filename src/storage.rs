@@ -5,7 +5,7 @@
 use crate::device::Device;
 use crate::dtype::{DType, Element};
 use half::{bf16, f16};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Host memory of one dtype.
@@ -163,6 +163,7 @@ pub(crate) struct StorageCell {
 
 impl StorageCell {
     pub(crate) fn new(storage: Storage) -> StorageCell {
+        LIVE_STORAGES.fetch_add(1, Ordering::Relaxed);
         StorageCell {
             data: RwLock::new(storage),
             version: AtomicU64::new(0),
@@ -184,4 +185,18 @@ impl StorageCell {
     pub(crate) fn version(&self) -> u64 {
         self.version.load(Ordering::Relaxed)
     }
+}
+
+/// How many [`StorageCell`]s exist right now, over all threads (a leak detector for tests).
+static LIVE_STORAGES: AtomicUsize = AtomicUsize::new(0);
+
+impl Drop for StorageCell {
+    fn drop(&mut self) {
+        LIVE_STORAGES.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The number of tensor storages alive in the process (all threads).
+pub(crate) fn live_storage_count() -> usize {
+    LIVE_STORAGES.load(Ordering::Relaxed)
 }

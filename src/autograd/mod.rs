@@ -14,6 +14,20 @@ pub use engine::{grad, try_grad};
 pub use gradcheck::{gradcheck, gradcheck_with, gradgradcheck, GradcheckOptions};
 pub use mode::{enable_grad, is_grad_enabled, no_grad, EnableGradGuard, NoGradGuard};
 
+/// The number of tensor storages alive in the whole process: a leak detector for tests (it
+/// counts every thread's tensors, so compare it only where no other thread makes tensors).
+///
+/// ```
+/// use firebrand::{autograd::live_storage_count, DType, Tensor};
+/// let x = Tensor::zeros([2], DType::F32);
+/// assert!(live_storage_count() >= 1);
+/// drop(x);
+/// ```
+#[doc(hidden)]
+pub fn live_storage_count() -> usize {
+    crate::storage::live_storage_count()
+}
+
 use crate::storage::StorageCell;
 use crate::tensor::{Tensor, TensorImpl};
 use std::sync::{Arc, Mutex, Weak};

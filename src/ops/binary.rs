@@ -78,8 +78,9 @@ pub(crate) fn apply<O: BinaryOp>(a: &Tensor, b: &Tensor, op: O) -> Result<Tensor
         return Ok(out);
     }
     let (sa, sb) = (a.clone(), b.clone());
+    let saved: &[&Tensor] = if derivative_reads_inputs(O::NAME) { &[a, b] } else { &[] };
     Ok(Record::new(O::GRAD_NAME, &[a, b])
-        .save(&[a, b])
+        .save(saved)
         .finish(out, move |ctx| {
             let [ga, gb] = op.derivative(&sa, &sb, ctx);
             vec![
@@ -87,6 +88,12 @@ pub(crate) fn apply<O: BinaryOp>(a: &Tensor, b: &Tensor, op: O) -> Result<Tensor
                 gb.map(|g| reduce_grad(&g, &sb)),
             ]
         }))
+}
+
+/// False for ops whose derivative uses only the inputs' shapes and dtypes (add, sub), so
+/// changing an input in place afterwards does not invalidate the graph (as in PyTorch).
+fn derivative_reads_inputs(op: &str) -> bool {
+    !matches!(op, "add" | "sub")
 }
 
 /// A gradient brought back to an input's shape (summing broadcast dims) and dtype.

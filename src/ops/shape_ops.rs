@@ -399,7 +399,7 @@ impl Tensor {
             )));
         }
         let s = s as usize;
-        Ok(self.slice_view("NarrowBackward0", Arc::new(move |l: &Layout| l.narrow(d, s, length))))
+        Ok(self.slice_view("SliceBackward0", Arc::new(move |l: &Layout| l.narrow(d, s, length))))
     }
 
     /// Entry `index` of `dim`, removing the dim (a view; a negative index counts from the end).
