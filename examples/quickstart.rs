@@ -4,7 +4,7 @@
 //! cargo run --release --example quickstart
 //! ```
 
-use firebrand::{no_grad, tensor, DType, Device, Tensor};
+use firebrand::{DType, Device, Tensor, no_grad, tensor};
 
 fn main() {
     section("1. A tensor and an elementwise op");
@@ -17,7 +17,9 @@ fn main() {
     let w = Tensor::from_vec(vec![0.0f64, 1.0, 5.0], [3]).requires_grad_(true);
     let loss = (&w - 3.0).square().sum();
     loss.backward();
-    let grad = w.grad().expect("w requires grad, so backward fills w.grad()");
+    let grad = w
+        .grad()
+        .expect("w requires grad, so backward fills w.grad()");
     println!("w       = {w}");
     println!("loss    = {loss}");
     println!("dloss/dw = {grad}   (2 * (w - 3))");

@@ -1,7 +1,7 @@
 //! The README's example, copied here so that it cannot rot: if this file stops compiling or
 //! passing, update README.md with it. Values are worked by hand in the comments.
 
-use firebrand::{autograd, no_grad, tensor, DType, Tensor};
+use firebrand::{DType, Tensor, autograd, no_grad, tensor};
 
 /// The "A taste" snippet of README.md, verbatim between the markers.
 #[test]
@@ -27,7 +27,9 @@ fn readme_example_runs() {
     let rows = [[1.0, 2.0], [3.0, 4.0]];
     let g = w.grad().unwrap().to_vec::<f64>();
     for (j, gj) in g.iter().enumerate() {
-        let want: f64 = (0..2).map(|i| t[i] * (1.0 - t[i] * t[i]) * rows[i][j]).sum();
+        let want: f64 = (0..2)
+            .map(|i| t[i] * (1.0 - t[i] * t[i]) * rows[i][j])
+            .sum();
         assert!((gj - want).abs() < 1e-5, "grad[{j}] = {gj}, want {want}");
     }
 }
@@ -40,7 +42,9 @@ fn readme_autograd_section_runs() {
     let x = Tensor::from_vec(vec![2.0f64], [1]).requires_grad_(true);
     let y = x.powf(3.0).sum(); // y = x^3
     let dy = autograd::grad(&[&y], &[&x], None, true)[0].clone().unwrap(); // 3x^2 = 12
-    let d2y = autograd::grad(&[&dy.sum()], &[&x], None, false)[0].clone().unwrap(); // 6x = 12
+    let d2y = autograd::grad(&[&dy.sum()], &[&x], None, false)[0]
+        .clone()
+        .unwrap(); // 6x = 12
     let frozen = no_grad(|| &x * 2.0); // not recorded
     // --- README autograd end ---
     assert_eq!(dy.to_vec::<f64>(), vec![12.0]);
