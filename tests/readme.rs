@@ -81,3 +81,48 @@ fn readme_errors_section_runs() {
 fn readme_errors_section_panics() {
     let _ = &tensor!([[1.0, 2.0, 3.0]]) + &tensor!([1.0, 2.0]);
 }
+
+/// The code between each pair of `README ... start/end` markers in this file, dedented.
+fn marked_snippets(source: &str) -> Vec<(String, String)> {
+    let mut snippets = Vec::new();
+    let mut current: Option<(String, Vec<&str>)> = None;
+    for line in source.lines() {
+        let trimmed = line.trim();
+        if let Some(name) = trimmed
+            .strip_prefix("// --- README ")
+            .and_then(|rest| rest.strip_suffix(" start ---"))
+        {
+            current = Some((name.to_string(), Vec::new()));
+        } else if trimmed.starts_with("// --- README ") && trimmed.ends_with(" end ---") {
+            let (name, lines) = current
+                .take()
+                .expect("an end marker follows a start marker");
+            let body: Vec<&str> = lines
+                .iter()
+                .map(|l| l.strip_prefix("    ").unwrap_or(l))
+                .collect();
+            snippets.push((name, body.join("\n")));
+        } else if let Some((_, lines)) = current.as_mut() {
+            lines.push(line);
+        }
+    }
+    snippets
+}
+
+/// README.md shows exactly the code tested above, so the two cannot drift apart.
+#[test]
+fn readme_shows_the_tested_snippets() {
+    let readme = include_str!("../README.md");
+    let snippets = marked_snippets(include_str!("readme.rs"));
+    assert_eq!(
+        snippets.len(),
+        3,
+        "expected the taste, autograd and errors snippets"
+    );
+    for (name, code) in snippets {
+        assert!(
+            readme.contains(&code),
+            "README.md no longer shows the '{name}' snippet of tests/readme.rs verbatim:\n{code}"
+        );
+    }
+}
