@@ -3,7 +3,7 @@
 //! gradchecks, errors, and every case of tests/golden/reduce.json (made by PyTorch).
 
 use firebrand::autograd::{gradcheck, gradgradcheck};
-use firebrand::{tensor, DType, Tensor};
+use firebrand::{DType, Tensor, tensor};
 
 fn f64s(t: &Tensor) -> Vec<f64> {
     t.to_vec::<f64>()
@@ -49,9 +49,21 @@ fn max_min_all_by_hand_in_every_dtype() {
         assert_eq!((mx.dtype(), mx.shape()), (dt, &[][..]), "{dt}");
         assert_eq!((mx.item::<f64>(), mn.item::<f64>()), (1.0, 0.0), "{dt}");
     }
-    for dt in [DType::F16, DType::BF16, DType::F32, DType::F64, DType::I8, DType::I32, DType::I64] {
+    for dt in [
+        DType::F16,
+        DType::BF16,
+        DType::F32,
+        DType::F64,
+        DType::I8,
+        DType::I32,
+        DType::I64,
+    ] {
         let a = tensor!([[3, -7, 2], [5, 0, -1]]).to_dtype(dt);
-        assert_eq!((a.max().item::<f64>(), a.min().item::<f64>()), (5.0, -7.0), "{dt}");
+        assert_eq!(
+            (a.max().item::<f64>(), a.min().item::<f64>()),
+            (5.0, -7.0),
+            "{dt}"
+        );
     }
     assert_eq!(tensor!([[9u8, 200], [3, 4]]).max().item::<u8>(), 200);
 }
@@ -75,7 +87,11 @@ fn max_propagates_nan() {
 fn max_gradient_is_split_evenly_among_ties() {
     let x = leaf(vec![1.0, 4.0, 4.0, 2.0, 4.0, 0.0], &[2, 3]);
     x.max().backward();
-    assert_close(&x.grad().unwrap(), &[0.0, 1.0 / 3.0, 1.0 / 3.0, 0.0, 1.0 / 3.0, 0.0], 1e-15);
+    assert_close(
+        &x.grad().unwrap(),
+        &[0.0, 1.0 / 3.0, 1.0 / 3.0, 0.0, 1.0 / 3.0, 0.0],
+        1e-15,
+    );
     let y = leaf(vec![1.0, -4.0, -4.0], &[3]);
     (y.min() * 2.0).backward();
     assert_close(&y.grad().unwrap(), &[0.0, 1.0, 1.0], 1e-15);
@@ -98,8 +114,14 @@ fn max_of_empty_panics() {
 
 #[test]
 fn min_of_empty_is_an_error() {
-    let err = Tensor::zeros([0], DType::I64).try_min().unwrap_err().to_string();
-    assert!(err.contains("min()") && err.contains("numel() == 0"), "{err}");
+    let err = Tensor::zeros([0], DType::I64)
+        .try_min()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("min()") && err.contains("numel() == 0"),
+        "{err}"
+    );
 }
 
 // ----- max_dim / min_dim / argmax / argmin ------------------------------------------------------
@@ -122,13 +144,24 @@ fn max_dim_values_and_first_index_among_ties() {
 #[test]
 fn max_dim_of_a_transposed_3d_view() {
     // x[i, j, k] = 100i + 10j + k, viewed as [k, j, i]: the max over j is at j = 2.
-    let x = Tensor::from_vec((0..24).map(|n| (100 * (n / 12) + 10 * (n / 4 % 3) + n % 4) as i64).collect(), [2, 3, 4]);
+    let x = Tensor::from_vec(
+        (0..24)
+            .map(|n| (100 * (n / 12) + 10 * (n / 4 % 3) + n % 4) as i64)
+            .collect(),
+        [2, 3, 4],
+    );
     let v = x.permute([2, 1, 0]);
     let (vals, idx) = v.max_dim(1, false);
     assert_eq!(vals.shape(), &[4, 2]);
-    assert_eq!(vals.to_vec::<i64>(), vec![20, 120, 21, 121, 22, 122, 23, 123]);
+    assert_eq!(
+        vals.to_vec::<i64>(),
+        vec![20, 120, 21, 121, 22, 122, 23, 123]
+    );
     assert_eq!(idx.to_vec::<i64>(), vec![2; 8]);
-    assert_eq!(v.argmin(-1, false).to_vec::<i64>(), vec![0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(
+        v.argmin(-1, false).to_vec::<i64>(),
+        vec![0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    );
     assert_eq!(v.argmax(0, true).shape(), &[1, 3, 2]);
     assert_eq!(v.argmax(0, true).to_vec::<i64>(), vec![3; 6]);
 }
@@ -153,7 +186,10 @@ fn arg_reductions_in_every_dtype() {
 fn arg_reductions_of_a_0d_tensor() {
     let s = Tensor::scalar(2.5f64);
     let (v, i) = s.max_dim(0, false);
-    assert_eq!((v.shape(), v.item::<f64>(), i.item::<i64>()), (&[][..], 2.5, 0));
+    assert_eq!(
+        (v.shape(), v.item::<f64>(), i.item::<i64>()),
+        (&[][..], 2.5, 0)
+    );
     assert_eq!(s.argmin(-1, true).item::<i64>(), 0);
 }
 
@@ -171,11 +207,20 @@ fn max_dim_gradient_goes_to_the_first_max_only() {
 
 #[test]
 fn max_dim_min_dim_gradcheck() {
-    let x = leaf(vec![0.3, -1.2, 2.5, 0.7, 1.1, -0.4, 0.9, 1.8, -2.0, 0.1, 0.5, -0.6], &[2, 3, 2]);
+    let x = leaf(
+        vec![
+            0.3, -1.2, 2.5, 0.7, 1.1, -0.4, 0.9, 1.8, -2.0, 0.1, 0.5, -0.6,
+        ],
+        &[2, 3, 2],
+    );
     gradcheck(|xs| xs[0].max_dim(1, false).0, &[&x]).unwrap();
     gradcheck(|xs| xs[0].min_dim(-1, true).0, &[&x]).unwrap();
     gradcheck(|xs| xs[0].transpose(0, 2).max_dim(0, false).0, &[&x]).unwrap();
-    gradgradcheck(|xs| xs[0].max_dim(1, false).0 * xs[0].sum_dim(1, false), &[&x]).unwrap();
+    gradgradcheck(
+        |xs| xs[0].max_dim(1, false).0 * xs[0].sum_dim(1, false),
+        &[&x],
+    )
+    .unwrap();
 }
 
 #[test]
@@ -188,12 +233,18 @@ fn max_dim_over_an_empty_dim_panics() {
 fn arg_reductions_refuse_empty_lanes_and_bad_dims() {
     let e = Tensor::zeros([3, 0], DType::F32);
     let msg = e.try_argmax(-1, false).unwrap_err().to_string();
-    assert!(msg.contains("argmax(): Expected reduction dim 1 to have non-zero size"), "{msg}");
+    assert!(
+        msg.contains("argmax(): Expected reduction dim 1 to have non-zero size"),
+        "{msg}"
+    );
     assert!(e.try_argmin(1, true).is_err());
     assert!(e.try_min_dim(1, true).is_err());
     // Reducing the non-empty dim of an empty tensor is fine: the result is empty.
     assert_eq!(e.try_argmax(0, false).unwrap().shape(), &[0]);
-    let msg = tensor!([1.0, 2.0]).try_max_dim(2, false).unwrap_err().to_string();
+    let msg = tensor!([1.0, 2.0])
+        .try_max_dim(2, false)
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("out of range"), "{msg}");
 }
 
@@ -212,10 +263,20 @@ fn prod_by_hand_and_integer_dtypes_widen_to_i64() {
         let p = tensor!([[2, 3], [4, 5]]).to_dtype(dt).prod();
         assert_eq!((p.dtype(), p.item::<i64>()), (DType::I64, 120), "{dt}");
         let p = tensor!([[2, 3], [4, 5]]).to_dtype(dt).prod_dim(0, false);
-        assert_eq!((p.dtype(), p.to_vec::<i64>()), (DType::I64, vec![8, 15]), "{dt}");
+        assert_eq!(
+            (p.dtype(), p.to_vec::<i64>()),
+            (DType::I64, vec![8, 15]),
+            "{dt}"
+        );
     }
     // 100^4 overflows i8 and i32 in the input dtype but not in I64.
-    assert_eq!(tensor!([100, 100, 100, 100]).to_dtype(DType::I8).prod().item::<i64>(), 100_000_000);
+    assert_eq!(
+        tensor!([100, 100, 100, 100])
+            .to_dtype(DType::I8)
+            .prod()
+            .item::<i64>(),
+        100_000_000
+    );
     let b = tensor!([true, true, false]).prod();
     assert_eq!((b.dtype(), b.item::<i64>()), (DType::I64, 0));
     for dt in FLOATS {
@@ -228,10 +289,16 @@ fn prod_by_hand_and_integer_dtypes_widen_to_i64() {
 #[test]
 fn prod_dim_strided_keepdim_and_multiple_dims() {
     let a = Tensor::arange(1.0, 7.0, 1.0, DType::F64).reshape([2, 3]); // [[1,2,3],[4,5,6]]
-    assert_eq!(a.t().prod_dim(1, false).to_vec::<f64>(), vec![4.0, 10.0, 18.0]);
+    assert_eq!(
+        a.t().prod_dim(1, false).to_vec::<f64>(),
+        vec![4.0, 10.0, 18.0]
+    );
     assert_eq!(a.prod_dim(-1, true).shape(), &[2, 1]);
     assert_eq!(a.prod_dim(-1, true).to_vec::<f64>(), vec![6.0, 120.0]);
-    assert_eq!(a.reshape([1, 2, 3]).prod_dim([0, 2], false).to_vec::<f64>(), vec![6.0, 120.0]);
+    assert_eq!(
+        a.reshape([1, 2, 3]).prod_dim([0, 2], false).to_vec::<f64>(),
+        vec![6.0, 120.0]
+    );
 }
 
 #[test]
@@ -244,7 +311,10 @@ fn prod_gradient_is_exact_with_zeros() {
     assert_eq!(f64s(&y.grad().unwrap()), vec![0.0; 4]);
     let z = leaf(vec![1.0, 2.0, 3.0, 0.0, 5.0, 6.0], &[2, 3]);
     z.prod_dim(1, false).sum().backward();
-    assert_eq!(f64s(&z.grad().unwrap()), vec![6.0, 3.0, 2.0, 30.0, 0.0, 0.0]);
+    assert_eq!(
+        f64s(&z.grad().unwrap()),
+        vec![6.0, 3.0, 2.0, 30.0, 0.0, 0.0]
+    );
 }
 
 #[test]
@@ -315,25 +385,44 @@ fn var_of_integers_panics() {
 
 #[test]
 fn std_of_integers_and_bad_dims_are_errors() {
-    let msg = tensor!([1, 2]).try_std_dim(0, true, false).unwrap_err().to_string();
+    let msg = tensor!([1, 2])
+        .try_std_dim(0, true, false)
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("std") && msg.contains("to_dtype"), "{msg}");
-    assert!(tensor!([1.0, 2.0]).try_var_dim([0, 0], true, false).is_err());
+    assert!(
+        tensor!([1.0, 2.0])
+            .try_var_dim([0, 0], true, false)
+            .is_err()
+    );
 }
 
 // ----- logsumexp --------------------------------------------------------------------------------
 
 #[test]
 fn logsumexp_by_hand_and_stable_for_large_inputs() {
-    let a = Tensor::from_vec(vec![0.0f64, 0.0, 1.0, 2.0f64.ln(), 3.0f64.ln(), 1e4], [2, 3]);
+    let a = Tensor::from_vec(
+        vec![0.0f64, 0.0, 1.0, 2.0f64.ln(), 3.0f64.ln(), 1e4],
+        [2, 3],
+    );
     let want0 = (2.0 + 1f64.exp()).ln();
     let y = a.logsumexp(1, false);
     assert_close(&y, &[want0, 1e4], 1e-15);
-    assert_close(&a.logsumexp(0, true), &[2f64.ln(), (1.0 + 3.0f64).ln(), 1e4], 1e-15);
+    assert_close(
+        &a.logsumexp(0, true),
+        &[2f64.ln(), (1.0 + 3.0f64).ln(), 1e4],
+        1e-15,
+    );
     let big = tensor!([1e4, 1e4, -1e4]);
     assert_close(&big.logsumexp(0, false), &[1e4 + 2f64.ln()], 1e-7);
     let neg = tensor!([f32::NEG_INFINITY, f32::NEG_INFINITY]);
     assert_eq!(neg.logsumexp(0, false).item::<f32>(), f32::NEG_INFINITY);
-    assert_eq!(Tensor::zeros([0], DType::F32).logsumexp(0, false).item::<f32>(), f32::NEG_INFINITY);
+    assert_eq!(
+        Tensor::zeros([0], DType::F32)
+            .logsumexp(0, false)
+            .item::<f32>(),
+        f32::NEG_INFINITY
+    );
 }
 
 #[test]
@@ -368,21 +457,37 @@ fn softmax_by_hand() {
     assert_close(&x.softmax(-1), &[1.0 / 3.0, 2.0 / 3.0, 0.5, 0.5], 1e-15);
     assert_close(&x.softmax(0), &[0.5, 2.0 / 3.0, 0.5, 1.0 / 3.0], 1e-15);
     let l = x.log_softmax(1);
-    assert_close(&l, &[-(3f64.ln()), (2.0f64 / 3.0).ln(), -(2f64.ln()), -(2f64.ln())], 1e-15);
+    assert_close(
+        &l,
+        &[
+            -(3f64.ln()),
+            (2.0f64 / 3.0).ln(),
+            -(2f64.ln()),
+            -(2f64.ln()),
+        ],
+        1e-15,
+    );
 }
 
 #[test]
 fn softmax_is_stable_at_magnitude_1e4() {
     let x = tensor!([[1e4, 1e4 - 2f32.ln()], [-1e4, -1e4]]);
     assert_close(&x.softmax(1), &[2.0 / 3.0, 1.0 / 3.0, 0.5, 0.5], 1e-6);
-    assert_close(&x.log_softmax(1), &[-(1.5f64.ln()), -(3f64.ln()), -(2f64.ln()), -(2f64.ln())], 1e-5);
+    assert_close(
+        &x.log_softmax(1),
+        &[-(1.5f64.ln()), -(3f64.ln()), -(2f64.ln()), -(2f64.ln())],
+        1e-5,
+    );
     assert_close(&x.softmax(0), &[1.0, 1.0, 0.0, 0.0], 0.0);
     assert_close(&x.log_softmax(0), &[0.0, 0.0, -2e4, -2e4 + 2f64.ln()], 1e-6);
 }
 
 #[test]
 fn softmax_of_strided_views_matches_the_contiguous_copy() {
-    let x = Tensor::from_vec((0..24).map(|v| (v as f64 * 0.37).sin() * 3.0).collect(), [2, 3, 4]);
+    let x = Tensor::from_vec(
+        (0..24).map(|v| (v as f64 * 0.37).sin() * 3.0).collect(),
+        [2, 3, 4],
+    );
     for dim in [-1, 0, 1] {
         let v = x.transpose(1, 2);
         let c = v.contiguous();
@@ -408,7 +513,12 @@ fn softmax_in_every_float_dtype() {
 
 #[test]
 fn softmax_log_softmax_gradcheck() {
-    let x = leaf(vec![0.3, -1.2, 2.5, 0.7, 1.1, -0.4, 0.9, 1.8, -2.0, 0.1, 0.5, -0.6], &[2, 3, 2]);
+    let x = leaf(
+        vec![
+            0.3, -1.2, 2.5, 0.7, 1.1, -0.4, 0.9, 1.8, -2.0, 0.1, 0.5, -0.6,
+        ],
+        &[2, 3, 2],
+    );
     for dim in [-1, 0, 1] {
         gradcheck(|xs| xs[0].softmax(dim), &[&x]).unwrap();
         gradcheck(|xs| xs[0].log_softmax(dim), &[&x]).unwrap();
@@ -416,7 +526,10 @@ fn softmax_log_softmax_gradcheck() {
     gradcheck(|xs| xs[0].transpose(0, 2).softmax(-1), &[&x]).unwrap();
     gradgradcheck(|xs| xs[0].softmax(-1), &[&x]).unwrap();
     gradgradcheck(|xs| xs[0].log_softmax(1), &[&x]).unwrap();
-    assert_eq!(x.softmax(0).grad_fn_name().as_deref(), Some("SoftmaxBackward0"));
+    assert_eq!(
+        x.softmax(0).grad_fn_name().as_deref(),
+        Some("SoftmaxBackward0")
+    );
 }
 
 #[test]
@@ -429,7 +542,10 @@ fn softmax_of_integers_panics() {
 fn log_softmax_errors() {
     assert!(tensor!([1, 2]).try_log_softmax(0).is_err());
     let msg = tensor!([[1.0]]).try_log_softmax(2).unwrap_err().to_string();
-    assert!(msg.contains("log_softmax") && msg.contains("out of range"), "{msg}");
+    assert!(
+        msg.contains("log_softmax") && msg.contains("out of range"),
+        "{msg}"
+    );
 }
 
 // ----- norm -------------------------------------------------------------------------------------
@@ -473,20 +589,43 @@ fn cumsum_by_hand_in_every_dtype() {
         let want = if dt.is_float() { dt } else { DType::I64 };
         let c = a.cumsum(1);
         assert_eq!(c.dtype(), want, "{dt}");
-        assert_eq!(c.to_vec::<f64>(), vec![1.0, 1.0, 2.0, 1.0, 2.0, 2.0], "{dt}");
-        assert_eq!(a.cumsum(-2).to_vec::<f64>(), vec![1.0, 0.0, 1.0, 2.0, 1.0, 1.0], "{dt}");
+        assert_eq!(
+            c.to_vec::<f64>(),
+            vec![1.0, 1.0, 2.0, 1.0, 2.0, 2.0],
+            "{dt}"
+        );
+        assert_eq!(
+            a.cumsum(-2).to_vec::<f64>(),
+            vec![1.0, 0.0, 1.0, 2.0, 1.0, 1.0],
+            "{dt}"
+        );
     }
     // 100 + 100 overflows i8; the I64 result does not.
-    assert_eq!(tensor!([100, 100]).to_dtype(DType::I8).cumsum(0).to_vec::<i64>(), vec![100, 200]);
+    assert_eq!(
+        tensor!([100, 100])
+            .to_dtype(DType::I8)
+            .cumsum(0)
+            .to_vec::<i64>(),
+        vec![100, 200]
+    );
 }
 
 #[test]
 fn cumsum_of_strided_views() {
     let a = Tensor::arange(1.0, 7.0, 1.0, DType::F32).reshape([2, 3]); // [[1,2,3],[4,5,6]]
     let t = a.t(); // [[1,4],[2,5],[3,6]]
-    assert_eq!(t.cumsum(0).to_vec::<f32>(), vec![1.0, 4.0, 3.0, 9.0, 6.0, 15.0]);
-    assert_eq!(t.cumsum(1).to_vec::<f32>(), vec![1.0, 5.0, 2.0, 7.0, 3.0, 9.0]);
-    assert_eq!(a.flip(1).cumsum(1).to_vec::<f32>(), vec![3.0, 5.0, 6.0, 6.0, 11.0, 15.0]);
+    assert_eq!(
+        t.cumsum(0).to_vec::<f32>(),
+        vec![1.0, 4.0, 3.0, 9.0, 6.0, 15.0]
+    );
+    assert_eq!(
+        t.cumsum(1).to_vec::<f32>(),
+        vec![1.0, 5.0, 2.0, 7.0, 3.0, 9.0]
+    );
+    assert_eq!(
+        a.flip(1).cumsum(1).to_vec::<f32>(),
+        vec![3.0, 5.0, 6.0, 6.0, 11.0, 15.0]
+    );
     assert_eq!(Tensor::scalar(2i32).cumsum(0).item::<i64>(), 2);
     assert_eq!(Tensor::zeros([0, 3], DType::F32).cumsum(1).shape(), &[0, 3]);
 }
@@ -559,7 +698,12 @@ mod golden {
     }
 
     fn shape(v: &Value) -> Vec<usize> {
-        v["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect()
+        v["shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_u64().unwrap() as usize)
+            .collect()
     }
 
     fn decode(v: &Value) -> Tensor {
@@ -574,7 +718,12 @@ mod golden {
     }
 
     fn dims(args: &Value) -> Vec<isize> {
-        args["dims"].as_array().unwrap().iter().map(|d| d.as_i64().unwrap() as isize).collect()
+        args["dims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_i64().unwrap() as isize)
+            .collect()
     }
 
     /// Runs `op` as the fixture names it; returns the float-comparable outputs.
@@ -638,7 +787,11 @@ mod golden {
         for case in file["cases"].as_array().unwrap() {
             let name = case["name"].as_str().unwrap();
             let input = decode(&case["inputs"][0]);
-            let x = if case.get("grads").is_some() { input.requires_grad_(true) } else { input };
+            let x = if case.get("grads").is_some() {
+                input.requires_grad_(true)
+            } else {
+                input
+            };
             let outs = run(case["op"].as_str().unwrap(), &case["args"], &x);
             for (got, want) in outs.iter().zip(as_list(&case["output"])) {
                 let want_t = decode(&want);
@@ -649,7 +802,9 @@ mod golden {
                     failures.push(format!("{name}: got {got} want {want_t}"));
                 }
             }
-            let Some(grads) = case.get("grads") else { continue };
+            let Some(grads) = case.get("grads") else {
+                continue;
+            };
             let gos = as_list(&case["grad_output"]);
             let loss = outs
                 .iter()
@@ -665,6 +820,11 @@ mod golden {
                 failures.push(format!("{name} grad: got {got} want {want}"));
             }
         }
-        assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} failures:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
     }
 }

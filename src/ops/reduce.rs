@@ -6,8 +6,8 @@ use crate::backend::cpu::{
     reduce::{lane_arg_extreme, lane_fold, lane_sum, scan_lanes},
 };
 use crate::dtype::{DType, Element};
-use crate::error::{or_panic, Error, Result};
-use crate::shape::{normalize_dim, normalize_dims, Dims};
+use crate::error::{Error, Result, or_panic};
+use crate::shape::{Dims, normalize_dim, normalize_dims};
 use crate::storage::StorageElement;
 use crate::tensor::Tensor;
 
@@ -34,31 +34,39 @@ pub(crate) fn unsqueeze_reduced(g: &Tensor, dims: &[usize], keepdim: bool) -> Te
 }
 
 /// Runs `f` on each lane of the reduced dims; returns the values in the kept dims' shape.
-pub(crate) fn reduce_with<T, U>(x: &Tensor, dims: &[usize], keepdim: bool, f: impl Fn(&cpu::reduce::Lane<T>) -> U + Sync + Send) -> Tensor
+pub(crate) fn reduce_with<T, U>(
+    x: &Tensor,
+    dims: &[usize],
+    keepdim: bool,
+    f: impl Fn(&cpu::reduce::Lane<T>) -> U + Sync + Send,
+) -> Tensor
 where
     T: StorageElement,
     U: StorageElement,
 {
     let guard = x.storage_cell().read();
     let out = cpu::reduce::reduce_lanes(guard.cpu().typed::<T>(), x.layout(), dims, f);
-    Tensor::from_cpu(U::into_storage(out), &reduced_shape(x.shape(), dims, keepdim))
+    Tensor::from_cpu(
+        U::into_storage(out),
+        &reduced_shape(x.shape(), dims, keepdim),
+    )
 }
 
 /// The dtype a sum or product returns: integers and bool widen to I64, as in PyTorch.
 pub(crate) fn sum_dtype(dtype: DType) -> DType {
-    if dtype.is_float() {
-        dtype
-    } else {
-        DType::I64
-    }
+    if dtype.is_float() { dtype } else { DType::I64 }
 }
 
 fn sum_forward(x: &Tensor, dims: &[usize], keepdim: bool) -> Tensor {
     match x.dtype() {
         DType::F32 => reduce_with(x, dims, keepdim, |l| lane_sum(l, |v: f32| v as f64) as f32),
         DType::F64 => reduce_with(x, dims, keepdim, |l| lane_sum(l, |v: f64| v)),
-        DType::F16 => reduce_with(x, dims, keepdim, |l| half::f16::from_f64(lane_sum(l, |v: half::f16| v.to_f64()))),
-        DType::BF16 => reduce_with(x, dims, keepdim, |l| half::bf16::from_f64(lane_sum(l, |v: half::bf16| v.to_f64()))),
+        DType::F16 => reduce_with(x, dims, keepdim, |l| {
+            half::f16::from_f64(lane_sum(l, |v: half::f16| v.to_f64()))
+        }),
+        DType::BF16 => reduce_with(x, dims, keepdim, |l| {
+            half::bf16::from_f64(lane_sum(l, |v: half::bf16| v.to_f64()))
+        }),
         other => crate::with_dtype!(other, T => reduce_with(x, dims, keepdim, |l| {
             let mut acc = 0i64;
             l.for_each(|v: T| acc = acc.wrapping_add(v.to_i64()));
@@ -99,9 +107,13 @@ impl Tensor {
         let x = self.to_dtype(sum_dtype(self.dtype()));
         let out = sum_forward(&x, &dims, keepdim);
         let shape = self.shape().to_vec();
-        Ok(Record::new("SumBackward1", &[self]).finish(out, move |ctx| {
-            vec![Some(unsqueeze_reduced(ctx.grad(), &dims, keepdim).expand(&shape))]
-        }))
+        Ok(
+            Record::new("SumBackward1", &[self]).finish(out, move |ctx| {
+                vec![Some(
+                    unsqueeze_reduced(ctx.grad(), &dims, keepdim).expand(&shape),
+                )]
+            }),
+        )
     }
 
     /// The mean of every element (float tensors only), as a 0-d tensor.
@@ -249,9 +261,11 @@ fn prod_over(x: &Tensor, name: &'static str, dims: Vec<usize>, keepdim: bool) ->
         DType::I64 => reduce_with(&input, &dims, keepdim, |l| {
             lane_fold(l, 1i64, |a, v: i64| a.wrapping_mul(v))
         }),
-        float => crate::with_dtype!(float, T => reduce_with(&input, &dims, keepdim, |l: &cpu::reduce::Lane<T>| {
-            T::from_f64(lane_fold(l, 1.0f64, |a, v: T| a * v.to_f64()))
-        })),
+        float => {
+            crate::with_dtype!(float, T => reduce_with(&input, &dims, keepdim, |l: &cpu::reduce::Lane<T>| {
+                T::from_f64(lane_fold(l, 1.0f64, |a, v: T| a * v.to_f64()))
+            }))
+        }
     };
     let saved = x.clone();
     Record::new(name, &[x]).save(&[x]).finish(out, move |ctx| {
@@ -356,11 +370,18 @@ impl Tensor {
         let dims: Vec<usize> = (0..self.dim()).collect();
         let (out, _) = arg_extreme(self, &dims, false, want_max);
         let x = self.clone();
-        Ok(Record::new(name, &[self]).save(&[self]).save_output().finish(out, move |ctx| {
-            let ties = x.eq(ctx.output());
-            let share = ctx.grad() / &ties.sum();
-            vec![Some(Tensor::where_(&ties, &share, &Tensor::zeros((), share.dtype())))]
-        }))
+        Ok(Record::new(name, &[self])
+            .save(&[self])
+            .save_output()
+            .finish(out, move |ctx| {
+                let ties = x.eq(ctx.output());
+                let share = ctx.grad() / &ties.sum();
+                vec![Some(Tensor::where_(
+                    &ties,
+                    &share,
+                    &Tensor::zeros((), share.dtype()),
+                ))]
+            }))
     }
 
     /// The max along `dim` and the I64 index of the first max in each lane.
@@ -526,7 +547,11 @@ impl Tensor {
         require_float("var", self)?;
         let dims = normalize_dims("var_dim", &dims.to_dims(), self.dim())?;
         let count: usize = dims.iter().map(|&d| self.shape()[d]).product();
-        let divisor = if unbiased { count as f64 - 1.0 } else { count as f64 };
+        let divisor = if unbiased {
+            count as f64 - 1.0
+        } else {
+            count as f64
+        };
         let x = self.to_dtype(accumulate_dtype(self.dtype()));
         let centered = &x - &x.mean_dim(as_isize(&dims), true);
         let squares = (&centered * &centered).sum_dim(as_isize(&dims), keepdim);
@@ -601,14 +626,14 @@ impl Tensor {
             T::from_f64(cpu::reduce::lane_logsumexp(l, |v: T| v.to_f64()))
         }));
         let x = self.clone();
-        Ok(Record::new("LogsumexpBackward0", &[self]).save(&[self]).save_output().finish(
-            out,
-            move |ctx| {
+        Ok(Record::new("LogsumexpBackward0", &[self])
+            .save(&[self])
+            .save_output()
+            .finish(out, move |ctx| {
                 let g = unsqueeze_reduced(ctx.grad(), &dims, keepdim);
                 let out = unsqueeze_reduced(ctx.output(), &dims, keepdim);
                 vec![Some(g * (&x - &out).exp())]
-            },
-        ))
+            }))
     }
 
     /// Softmax along `dim`: `exp(x) / sum(exp(x))`, fused and stable for large inputs.
@@ -632,11 +657,13 @@ impl Tensor {
         let d = normalize_dim("softmax", dim, self.dim())?;
         let out = softmax_forward(self, d, false);
         let d = d as isize;
-        Ok(Record::new("SoftmaxBackward0", &[self]).save_output().finish(out, move |ctx| {
-            let (g, y) = (ctx.grad(), ctx.output());
-            let gy = g * y;
-            vec![Some(&gy - y * gy.sum_dim(d, true))]
-        }))
+        Ok(Record::new("SoftmaxBackward0", &[self])
+            .save_output()
+            .finish(out, move |ctx| {
+                let (g, y) = (ctx.grad(), ctx.output());
+                let gy = g * y;
+                vec![Some(&gy - y * gy.sum_dim(d, true))]
+            }))
     }
 
     /// Log-softmax along `dim`: `x - logsumexp(x)`, fused and stable for large inputs.
@@ -660,10 +687,12 @@ impl Tensor {
         let d = normalize_dim("log_softmax", dim, self.dim())?;
         let out = softmax_forward(self, d, true);
         let d = d as isize;
-        Ok(Record::new("LogSoftmaxBackward0", &[self]).save_output().finish(out, move |ctx| {
-            let (g, y) = (ctx.grad(), ctx.output());
-            vec![Some(g - y.exp() * g.sum_dim(d, true))]
-        }))
+        Ok(Record::new("LogSoftmaxBackward0", &[self])
+            .save_output()
+            .finish(out, move |ctx| {
+                let (g, y) = (ctx.grad(), ctx.output());
+                vec![Some(g - y.exp() * g.sum_dim(d, true))]
+            }))
     }
 
     /// The 2-norm of every element, `sqrt(sum(x^2))`, as a 0-d tensor (float input only). Its
@@ -689,14 +718,14 @@ impl Tensor {
             T::from_f64(lane_sum(l, |v: T| v.to_f64() * v.to_f64()).sqrt())
         }));
         let x = self.clone();
-        Ok(Record::new("LinalgVectorNormBackward0", &[self]).save(&[self]).save_output().finish(
-            out,
-            move |ctx| {
+        Ok(Record::new("LinalgVectorNormBackward0", &[self])
+            .save(&[self])
+            .save_output()
+            .finish(out, move |ctx| {
                 let norm = ctx.output();
                 let safe = norm.masked_fill(&norm.eq_scalar(0.0), 1.0);
                 vec![Some(&x * (ctx.grad() / safe))]
-            },
-        ))
+            }))
     }
 
     /// The running sum along `dim` (integers and bool give I64; floats accumulate in f64).
@@ -727,13 +756,22 @@ impl Tensor {
                     storage.typed::<T>(), layout, d, 0.0f64, |a, v: T| a + v.to_f64(), T::from_f64,
                 )))
             } else {
-                i64::into_storage(scan_lanes(storage.typed::<i64>(), layout, d, 0i64, |a, v| a.wrapping_add(v), |a| a))
+                i64::into_storage(scan_lanes(
+                    storage.typed::<i64>(),
+                    layout,
+                    d,
+                    0i64,
+                    |a, v| a.wrapping_add(v),
+                    |a| a,
+                ))
             }
         };
         let out = Tensor::from_cpu(out, self.shape());
         let d = d as isize;
-        Ok(Record::new("CumsumBackward0", &[self]).finish(out, move |ctx| {
-            vec![Some(ctx.grad().flip(d).cumsum(d).flip(d))]
-        }))
+        Ok(
+            Record::new("CumsumBackward0", &[self]).finish(out, move |ctx| {
+                vec![Some(ctx.grad().flip(d).cumsum(d).flip(d))]
+            }),
+        )
     }
 }

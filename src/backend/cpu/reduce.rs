@@ -1,7 +1,7 @@
 //! Reduction kernels: every output element reduces one "lane" (the elements that share its
 //! kept indices). Lanes are contiguous slices when the layout allows, strided walks otherwise.
 
-use super::strided::{Walk, PARALLEL_THRESHOLD};
+use super::strided::{PARALLEL_THRESHOLD, Walk};
 use crate::layout::Layout;
 use rayon::prelude::*;
 
@@ -42,7 +42,9 @@ impl<T: Copy> Lane<'_, T> {
 /// Splits `layout` into the kept dims (in order) and the reduced `dims` (sorted).
 fn split_layout(layout: &Layout, dims: &[usize]) -> (Layout, Layout) {
     let pick = |keep: bool| {
-        let idx: Vec<usize> = (0..layout.ndim()).filter(|d| dims.contains(d) != keep).collect();
+        let idx: Vec<usize> = (0..layout.ndim())
+            .filter(|d| dims.contains(d) != keep)
+            .collect();
         Layout::new(
             idx.iter().map(|&d| layout.shape()[d]).collect(),
             idx.iter().map(|&d| layout.strides()[d]).collect(),
@@ -187,10 +189,14 @@ pub(crate) fn softmax_rows<T: Copy + Send + Sync + Default>(
         let sum: f64 = x.iter().map(|&v| (to(v) - max).exp()).sum();
         if log {
             let shift = max + sum.ln();
-            y.iter_mut().zip(x).for_each(|(y, &v)| *y = from(to(v) - shift));
+            y.iter_mut()
+                .zip(x)
+                .for_each(|(y, &v)| *y = from(to(v) - shift));
         } else {
             let inv = 1.0 / sum;
-            y.iter_mut().zip(x).for_each(|(y, &v)| *y = from((to(v) - max).exp() * inv));
+            y.iter_mut()
+                .zip(x)
+                .for_each(|(y, &v)| *y = from((to(v) - max).exp() * inv));
         }
     };
     let rows = src.chunks(row_len).zip(out.chunks_mut(row_len));
@@ -221,11 +227,23 @@ pub(crate) fn scan_lanes<T: Copy, A: Copy, U: Copy + Default>(
     let shape = layout.shape();
     let out_strides = crate::shape::contiguous_strides(shape);
     let without = |v: &[isize]| -> Vec<isize> {
-        v.iter().enumerate().filter(|&(d, _)| d != dim).map(|(_, &s)| s).collect()
+        v.iter()
+            .enumerate()
+            .filter(|&(d, _)| d != dim)
+            .map(|(_, &s)| s)
+            .collect()
     };
-    let kept_shape: Vec<usize> =
-        shape.iter().enumerate().filter(|&(d, _)| d != dim).map(|(_, &s)| s).collect();
-    let kept_in = Layout::new(kept_shape.clone(), without(layout.strides()), layout.offset());
+    let kept_shape: Vec<usize> = shape
+        .iter()
+        .enumerate()
+        .filter(|&(d, _)| d != dim)
+        .map(|(_, &s)| s)
+        .collect();
+    let kept_in = Layout::new(
+        kept_shape.clone(),
+        without(layout.strides()),
+        layout.offset(),
+    );
     let kept_out = Layout::new(kept_shape, without(&out_strides), 0);
     let (n, s_in, s_out) = (shape[dim], layout.strides()[dim], out_strides[dim]);
     let mut out = vec![U::default(); layout.numel()];
@@ -274,7 +292,9 @@ mod tests {
         let l = Layout::contiguous(&[3]);
         let r = reduce_lanes(&data, &l, &[0], |lane| lane_arg_extreme(lane, true));
         assert_eq!(r, vec![(3.0, 1)]);
-        let r = reduce_lanes(&data, &Layout::contiguous(&[6]), &[0], |lane| lane_arg_extreme(lane, false));
+        let r = reduce_lanes(&data, &Layout::contiguous(&[6]), &[0], |lane| {
+            lane_arg_extreme(lane, false)
+        });
         assert!(r[0].0.is_nan() && r[0].1 == 3);
     }
 
@@ -282,8 +302,14 @@ mod tests {
     fn scans_strided_lanes_into_contiguous_output() {
         let data: Vec<i64> = (0..6).collect();
         let t = Layout::contiguous(&[2, 3]).transpose(0, 1); // [[0, 3], [1, 4], [2, 5]]
-        assert_eq!(scan_lanes(&data, &t, 0, 0i64, |a, v| a + v, |a| a), vec![0, 3, 1, 7, 3, 12]);
-        assert_eq!(scan_lanes(&data, &t, 1, 0i64, |a, v| a + v, |a| a), vec![0, 3, 1, 5, 2, 7]);
+        assert_eq!(
+            scan_lanes(&data, &t, 0, 0i64, |a, v| a + v, |a| a),
+            vec![0, 3, 1, 7, 3, 12]
+        );
+        assert_eq!(
+            scan_lanes(&data, &t, 1, 0i64, |a, v| a + v, |a| a),
+            vec![0, 3, 1, 5, 2, 7]
+        );
     }
 
     #[test]
