@@ -1,7 +1,7 @@
 //! Reduction kernels: every output element reduces one "lane" (the elements that share its
 //! kept indices). Lanes are contiguous slices when the layout allows, strided walks otherwise.
 
-use super::strided::{Walk, PARALLEL_THRESHOLD};
+use super::strided::{PARALLEL_THRESHOLD, Walk};
 use crate::layout::Layout;
 use rayon::prelude::*;
 
@@ -45,7 +45,9 @@ impl<T: Copy> Lane<'_, T> {
 /// Splits `layout` into the kept dims (in order) and the reduced `dims` (sorted).
 fn split_layout(layout: &Layout, dims: &[usize]) -> (Layout, Layout) {
     let pick = |keep: bool| {
-        let idx: Vec<usize> = (0..layout.ndim()).filter(|d| dims.contains(d) != keep).collect();
+        let idx: Vec<usize> = (0..layout.ndim())
+            .filter(|d| dims.contains(d) != keep)
+            .collect();
         Layout::new(
             idx.iter().map(|&d| layout.shape()[d]).collect(),
             idx.iter().map(|&d| layout.strides()[d]).collect(),
@@ -131,6 +133,141 @@ pub(crate) fn lane_sum<T: Copy>(lane: &Lane<T>, to: impl Fn(T) -> f64 + Copy) ->
     }
 }
 
+/// The first extreme element of a non-empty lane and its index: the largest when `want_max`,
+/// else the smallest. A NaN wins (the first one), as PyTorch's max/min propagate NaN.
+/// (`v != v` tests for NaN without asking `T` to be a float.)
+#[allow(clippy::eq_op)]
+pub(crate) fn lane_arg_extreme<T: Copy + PartialOrd>(lane: &Lane<T>, want_max: bool) -> (T, i64) {
+    let mut best: Option<(T, i64)> = None;
+    let mut i = 0i64;
+    lane.for_each(|v| {
+        let better = match best {
+            None => true,
+            Some((b, _)) if b != b => false,
+            Some(_) if v != v => true,
+            Some((b, _)) => (want_max && v > b) || (!want_max && v < b),
+        };
+        if better {
+            best = Some((v, i));
+        }
+        i += 1;
+    });
+    best.expect("internal: arg_extreme of an empty lane")
+}
+
+/// Folds one lane into an accumulator (`step(acc, element)`), in row-major order.
+pub(crate) fn lane_fold<T: Copy, A>(lane: &Lane<T>, init: A, mut step: impl FnMut(A, T) -> A) -> A {
+    let mut acc = Some(init);
+    lane.for_each(|v| acc = Some(step(acc.take().expect("accumulator"), v)));
+    acc.expect("accumulator")
+}
+
+/// `log(sum(exp(x)))` of one lane in f64, shifted by the lane's max so large inputs do not
+/// overflow; an infinite max is not shifted (so all `-inf` gives `-inf`, any `+inf` gives `+inf`).
+pub(crate) fn lane_logsumexp<T: Copy>(lane: &Lane<T>, to: impl Fn(T) -> f64 + Copy) -> f64 {
+    let mut max = f64::NEG_INFINITY;
+    lane.for_each(|v| max = max.max(to(v)));
+    let shift = if max.is_finite() { max } else { 0.0 };
+    let mut sum = 0.0;
+    lane.for_each(|v| sum += (to(v) - shift).exp());
+    shift + sum.ln()
+}
+
+/// Softmax (or log-softmax when `log`) of every contiguous row of `row_len` elements of `src`,
+/// in f64: one pass for the max, one for the sum of exponentials, one to write. Rows run in
+/// parallel when the work is large.
+pub(crate) fn softmax_rows<T: Copy + Send + Sync + Default>(
+    src: &[T],
+    row_len: usize,
+    log: bool,
+    to: impl Fn(T) -> f64 + Copy + Sync,
+    from: impl Fn(f64) -> T + Copy + Sync,
+) -> Vec<T> {
+    let mut out = vec![T::default(); src.len()];
+    if row_len == 0 {
+        return out;
+    }
+    let row = |(x, y): (&[T], &mut [T])| {
+        let max = x.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(to(v)));
+        let sum: f64 = x.iter().map(|&v| (to(v) - max).exp()).sum();
+        if log {
+            let shift = max + sum.ln();
+            y.iter_mut()
+                .zip(x)
+                .for_each(|(y, &v)| *y = from(to(v) - shift));
+        } else {
+            let inv = 1.0 / sum;
+            y.iter_mut()
+                .zip(x)
+                .for_each(|(y, &v)| *y = from((to(v) - max).exp() * inv));
+        }
+    };
+    let rows = src.chunks(row_len).zip(out.chunks_mut(row_len));
+    if src.len() >= PARALLEL_THRESHOLD && src.len() > row_len {
+        src.par_chunks(row_len)
+            .zip(out.par_chunks_mut(row_len))
+            .for_each(row);
+    } else {
+        rows.for_each(row);
+    }
+    out
+}
+
+/// An inclusive scan along `dim` of the strided `src` (cumsum): `step` folds each element into
+/// the running value, `emit` turns it into an output element. The output is contiguous in
+/// `layout`'s shape.
+pub(crate) fn scan_lanes<T: Copy, A: Copy, U: Copy + Default>(
+    src: &[T],
+    layout: &Layout,
+    dim: usize,
+    init: A,
+    step: impl Fn(A, T) -> A,
+    emit: impl Fn(A) -> U,
+) -> Vec<U> {
+    if layout.ndim() == 0 {
+        return vec![emit(step(init, src[layout.offset()]))];
+    }
+    let shape = layout.shape();
+    let out_strides = crate::shape::contiguous_strides(shape);
+    let without = |v: &[isize]| -> Vec<isize> {
+        v.iter()
+            .enumerate()
+            .filter(|&(d, _)| d != dim)
+            .map(|(_, &s)| s)
+            .collect()
+    };
+    let kept_shape: Vec<usize> = shape
+        .iter()
+        .enumerate()
+        .filter(|&(d, _)| d != dim)
+        .map(|(_, &s)| s)
+        .collect();
+    let kept_in = Layout::new(
+        kept_shape.clone(),
+        without(layout.strides()),
+        layout.offset(),
+    );
+    let kept_out = Layout::new(kept_shape, without(&out_strides), 0);
+    let (n, s_in, s_out) = (shape[dim], layout.strides()[dim], out_strides[dim]);
+    let mut out = vec![U::default(); layout.numel()];
+    if out.is_empty() {
+        return out;
+    }
+    let walk = Walk::new([&kept_in, &kept_out]);
+    let [si, so] = walk.inner_strides();
+    walk.for_each_run(0, kept_in.numel(), |[oi, oo], len| {
+        for j in 0..len as isize {
+            let (bi, bo) = (oi + j * si, oo + j * so);
+            let mut acc = init;
+            for k in 0..n as isize {
+                acc = step(acc, src[(bi + k * s_in) as usize]);
+                out[(bo + k * s_out) as usize] = emit(acc);
+            }
+        }
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +287,40 @@ mod tests {
     fn pairwise_sum_stays_accurate_in_f32_range() {
         let v = vec![1.0f32; (1 << 24) + 3];
         assert_eq!(pairwise_sum(&v, |x| x as f64), ((1 << 24) + 3) as f64);
+    }
+
+    #[test]
+    fn arg_extreme_takes_the_first_tie_and_propagates_nan() {
+        let data = [1.0, 3.0, 3.0, f64::NAN, 5.0, f64::NAN];
+        let l = Layout::contiguous(&[3]);
+        let r = reduce_lanes(&data, &l, &[0], |lane| lane_arg_extreme(lane, true));
+        assert_eq!(r, vec![(3.0, 1)]);
+        let r = reduce_lanes(&data, &Layout::contiguous(&[6]), &[0], |lane| {
+            lane_arg_extreme(lane, false)
+        });
+        assert!(r[0].0.is_nan() && r[0].1 == 3);
+    }
+
+    #[test]
+    fn scans_strided_lanes_into_contiguous_output() {
+        let data: Vec<i64> = (0..6).collect();
+        let t = Layout::contiguous(&[2, 3]).transpose(0, 1); // [[0, 3], [1, 4], [2, 5]]
+        assert_eq!(
+            scan_lanes(&data, &t, 0, 0i64, |a, v| a + v, |a| a),
+            vec![0, 3, 1, 7, 3, 12]
+        );
+        assert_eq!(
+            scan_lanes(&data, &t, 1, 0i64, |a, v| a + v, |a| a),
+            vec![0, 3, 1, 5, 2, 7]
+        );
+    }
+
+    #[test]
+    fn softmax_rows_are_stable_for_large_inputs() {
+        let x = [1e4f64, 1e4, -1e4, 0.0];
+        let y = softmax_rows(&x, 2, false, |v| v, |v| v);
+        assert_eq!(y, vec![0.5, 0.5, 0.0, 1.0]);
+        let y = softmax_rows(&x, 2, true, |v| v, |v| v);
+        assert!((y[0] + std::f64::consts::LN_2).abs() < 1e-12 && y[3] == 0.0);
     }
 }
