@@ -37,6 +37,7 @@ pub use dtype::{promote_types, DType, Element};
 pub use error::{Error, Result};
 pub use layout::Layout;
 pub use ops::creation::manual_seed;
+pub use ops::index::{Ellipsis, IndexItem, NewAxis, Slice, TensorIndex};
 pub use shape::{Dims, IntoShape};
 pub use storage::{CpuStorage, StorageElement};
 pub use tensor::Tensor;

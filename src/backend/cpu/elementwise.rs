@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 /// Fills the contiguous `out` (of the walk's shape) run by run; `run(out_run, offsets)` writes
 /// one run. Splits the work across threads when it is large.
-fn fill_runs<const N: usize, U: Send>(
+pub(crate) fn fill_runs<const N: usize, U: Send>(
     walk: &Walk<N>,
     out: &mut [U],
     run: impl Fn(&mut [U], [isize; N]) + Sync,
