@@ -2,7 +2,7 @@
 //! derivatives (gradcheck in F64) and errors; and the PyTorch fixtures in tests/golden/matmul.json.
 
 use firebrand::autograd::{gradcheck, gradgradcheck};
-use firebrand::{tensor, DType, Tensor};
+use firebrand::{DType, Tensor, tensor};
 use half::{bf16, f16};
 
 /// `[0, 1, 2, ...]` reshaped, as F64, shifted so values are small and of both signs.
@@ -26,7 +26,10 @@ fn naive(a: &[f64], b: &[f64], m: usize, k: usize, n: usize) -> Vec<f64> {
 fn assert_close(got: &[f64], want: &[f64], tol: f64) {
     assert_eq!(got.len(), want.len(), "lengths differ");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= tol * (1.0 + w.abs()), "at {i}: got {g}, want {w}");
+        assert!(
+            (g - w).abs() <= tol * (1.0 + w.abs()),
+            "at {i}: got {g}, want {w}"
+        );
     }
 }
 
@@ -79,7 +82,10 @@ fn batched_matmul_multiplies_each_pair_by_hand() {
     let b = tensor!([[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]]);
     let c = a.bmm(&b);
     assert_eq!(c.shape(), &[2, 2, 2]);
-    assert_eq!(c.to_vec::<f32>(), vec![1.0, 2.0, 3.0, 4.0, 10.0, 12.0, 14.0, 16.0]);
+    assert_eq!(
+        c.to_vec::<f32>(),
+        vec![1.0, 2.0, 3.0, 4.0, 10.0, 12.0, 14.0, 16.0]
+    );
     assert_eq!(a.matmul(&b).to_vec::<f32>(), c.to_vec::<f32>());
 }
 
@@ -119,7 +125,15 @@ fn check_against_naive(a: &Tensor, b: &Tensor) {
     let (av, bv) = (full(a, m, k), full(b, k, n));
     let count: usize = batch.iter().product();
     let want: Vec<f64> = (0..count)
-        .flat_map(|i| naive(&av[i * m * k..][..m * k], &bv[i * k * n..][..k * n], m, k, n))
+        .flat_map(|i| {
+            naive(
+                &av[i * m * k..][..m * k],
+                &bv[i * k * n..][..k * n],
+                m,
+                k,
+                n,
+            )
+        })
         .collect();
     assert_close(&values(&c), &want, 1e-5);
 }
@@ -141,7 +155,10 @@ fn one_d_operands_with_batches_add_and_drop_their_unit_dim() {
     let m = ramp(&[3, 2, 4], 0.0).to_dtype(DType::F32);
     let left = v.matmul(&m);
     assert_eq!(left.shape(), &[3, 4]);
-    assert_eq!(left.to_vec::<f32>(), v.unsqueeze(0).matmul(&m).squeeze(1).to_vec::<f32>());
+    assert_eq!(
+        left.to_vec::<f32>(),
+        v.unsqueeze(0).matmul(&m).squeeze(1).to_vec::<f32>()
+    );
     let mt = m.transpose(1, 2);
     let right = mt.matmul(&v);
     assert_eq!(right.shape(), &[3, 4]);
@@ -156,7 +173,13 @@ fn transposed_operands_are_read_through_their_strides() {
     let b = ramp(&[5, 4], 3.0); // b.t() is [4, 5]
     let (at, bt) = (a.t(), b.t());
     assert!(!at.is_contiguous() && !bt.is_contiguous());
-    let want = naive(&values(&at.contiguous()), &values(&bt.contiguous()), 3, 4, 5);
+    let want = naive(
+        &values(&at.contiguous()),
+        &values(&bt.contiguous()),
+        3,
+        4,
+        5,
+    );
     assert_close(&values(&at.matmul(&bt)), &want, 1e-12);
     assert_close(&values(&at.mm(&bt)), &want, 1e-12);
 }
@@ -177,7 +200,13 @@ fn expanded_batch_dims_are_not_copied_into_wrong_results() {
     let c = a.bmm(&b);
     assert_eq!(c.shape(), &[4, 2, 2]);
     let c0 = values(&c.select(0, 0));
-    let want0 = naive(&values(&a.select(0, 0).contiguous()), &values(&b.select(0, 0).contiguous()), 2, 3, 2);
+    let want0 = naive(
+        &values(&a.select(0, 0).contiguous()),
+        &values(&b.select(0, 0).contiguous()),
+        2,
+        3,
+        2,
+    );
     assert_close(&c0, &want0, 1e-12);
 }
 
@@ -194,7 +223,11 @@ fn dot_reads_strided_vectors() {
     let a = ramp(&[3, 4], 1.0);
     let col = a.select(1, 2); // stride 4
     let row = a.select(0, 1).narrow(0, 1, 3);
-    let want: f64 = values(&col).iter().zip(values(&row)).map(|(x, y)| x * y).sum();
+    let want: f64 = values(&col)
+        .iter()
+        .zip(values(&row))
+        .map(|(x, y)| x * y)
+        .sum();
     assert_eq!(col.dot(&row).item::<f64>(), want);
     assert_eq!(col.matmul(&row).item::<f64>(), want);
 }
@@ -249,12 +282,24 @@ fn every_float_dtype_multiplies_exactly_on_small_integers() {
 #[test]
 fn half_precision_results_are_rounded_once() {
     // 1 + 2^-11 is not an f16, nor 1 + 2^-8 a bf16; each product sums to it and rounds to even.
-    let a = Tensor::from_vec(vec![f16::from_f32(1.0), f16::from_f32(1.0 / 2048.0)], [1, 2]);
+    let a = Tensor::from_vec(
+        vec![f16::from_f32(1.0), f16::from_f32(1.0 / 2048.0)],
+        [1, 2],
+    );
     let b = Tensor::from_vec(vec![f16::from_f32(1.0), f16::from_f32(3.0)], [2, 1]);
-    assert_eq!(a.matmul(&b).item::<f16>(), f16::from_f32(1.0 + 3.0 / 2048.0));
-    let a = Tensor::from_vec(vec![bf16::from_f32(1.0), bf16::from_f32(1.0 / 256.0)], [1, 2]);
+    assert_eq!(
+        a.matmul(&b).item::<f16>(),
+        f16::from_f32(1.0 + 3.0 / 2048.0)
+    );
+    let a = Tensor::from_vec(
+        vec![bf16::from_f32(1.0), bf16::from_f32(1.0 / 256.0)],
+        [1, 2],
+    );
     let b = Tensor::from_vec(vec![bf16::from_f32(1.0), bf16::from_f32(3.0)], [2, 1]);
-    assert_eq!(a.matmul(&b).item::<bf16>(), bf16::from_f32(1.0 + 4.0 / 256.0));
+    assert_eq!(
+        a.matmul(&b).item::<bf16>(),
+        bf16::from_f32(1.0 + 4.0 / 256.0)
+    );
 }
 
 #[test]
@@ -319,13 +364,30 @@ fn matmul_gradient_of_transposed_and_folded_inputs() {
     let a = f64_input(&[4, 3]);
     let b = f64_input(&[2, 4]);
     check_both(|xs| xs[0].t().matmul(&xs[1].t()), &a, &b);
-    check_both(|xs| xs[0].unsqueeze(0).expand([2, 4, 3]).matmul(&xs[1].t().unsqueeze(0)), &a, &b);
+    check_both(
+        |xs| {
+            xs[0]
+                .unsqueeze(0)
+                .expand([2, 4, 3])
+                .matmul(&xs[1].t().unsqueeze(0))
+        },
+        &a,
+        &b,
+    );
 }
 
 #[test]
 fn mm_bmm_dot_outer_gradients() {
-    check_both(|xs| xs[0].mm(&xs[1]), &f64_input(&[2, 3]), &f64_input(&[3, 4]));
-    check_both(|xs| xs[0].bmm(&xs[1]), &f64_input(&[2, 2, 3]), &f64_input(&[2, 3, 2]));
+    check_both(
+        |xs| xs[0].mm(&xs[1]),
+        &f64_input(&[2, 3]),
+        &f64_input(&[3, 4]),
+    );
+    check_both(
+        |xs| xs[0].bmm(&xs[1]),
+        &f64_input(&[2, 2, 3]),
+        &f64_input(&[2, 3, 2]),
+    );
     check_both(|xs| xs[0].dot(&xs[1]), &f64_input(&[5]), &f64_input(&[5]));
     check_both(|xs| xs[0].outer(&xs[1]), &f64_input(&[3]), &f64_input(&[2]));
 }
@@ -333,10 +395,15 @@ fn mm_bmm_dot_outer_gradients() {
 #[test]
 fn matmul_gradient_by_hand_and_only_for_inputs_that_need_it() {
     // d/dA sum(A @ B) = ones @ B^T: each row of grad A holds the row sums of B.
-    let a = tensor!([[1.0, 2.0], [3.0, 4.0]]).to_dtype(DType::F64).requires_grad_(true);
+    let a = tensor!([[1.0, 2.0], [3.0, 4.0]])
+        .to_dtype(DType::F64)
+        .requires_grad_(true);
     let b = tensor!([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).to_dtype(DType::F64);
     a.matmul(&b).sum().backward();
-    assert_eq!(a.grad().unwrap().to_vec::<f64>(), vec![6.0, 15.0, 6.0, 15.0]);
+    assert_eq!(
+        a.grad().unwrap().to_vec::<f64>(),
+        vec![6.0, 15.0, 6.0, 15.0]
+    );
     assert!(b.grad().is_none());
 }
 
@@ -349,7 +416,10 @@ fn grad_fn_names_follow_pytorch() {
     let v = f64_input(&[3]);
     assert_eq!(v.dot(&v).grad_fn_name().as_deref(), Some("DotBackward0"));
     let c = f64_input(&[2, 2, 3]);
-    assert_eq!(c.bmm(&f64_input(&[2, 3, 2])).grad_fn_name().as_deref(), Some("BmmBackward0"));
+    assert_eq!(
+        c.bmm(&f64_input(&[2, 3, 2])).grad_fn_name().as_deref(),
+        Some("BmmBackward0")
+    );
     assert_eq!(v.outer(&v).grad_fn_name().as_deref(), Some("MulBackward0"));
 }
 
@@ -372,13 +442,22 @@ fn try_matmul_explains_each_refusal() {
     let z = |s: &[usize], d: DType| Tensor::zeros(s.to_vec(), d);
     let err = |r: firebrand::Result<Tensor>| r.unwrap_err().to_string();
     let e = err(z(&[2, 3], DType::F32).try_matmul(&z(&[4, 5], DType::F32)));
-    assert_eq!(e, "matmul: shapes [2, 3] and [4, 5] cannot be multiplied (3 != 4)");
+    assert_eq!(
+        e,
+        "matmul: shapes [2, 3] and [4, 5] cannot be multiplied (3 != 4)"
+    );
     let e = err(z(&[3], DType::F32).try_matmul(&z(&[4], DType::F32)));
-    assert_eq!(e, "matmul: shapes [3] and [4] cannot be multiplied (3 != 4)");
+    assert_eq!(
+        e,
+        "matmul: shapes [3] and [4] cannot be multiplied (3 != 4)"
+    );
     let e = err(z(&[2, 3], DType::F32).try_matmul(&z(&[2], DType::F32)));
     assert!(e.contains("(3 != 2)"), "{e}");
     let e = err(z(&[2, 2, 3], DType::F32).try_matmul(&z(&[3, 3, 1], DType::F32)));
-    assert!(e.contains("must match"), "{e}");
+    assert!(
+        e.starts_with("matmul: shapes [2] and [3] cannot be broadcast"),
+        "{e}"
+    );
     let e = err(z(&[], DType::F32).try_matmul(&z(&[3], DType::F32)));
     assert!(e.contains("at least 1D, but they are 0D and 1D"), "{e}");
     let e = err(z(&[2, 2], DType::F32).try_matmul(&z(&[2, 2], DType::F64)));
@@ -403,7 +482,10 @@ fn mm_refuses_vectors() {
 fn try_mm_and_try_bmm_refuse_wrong_shapes() {
     let z = |s: &[usize]| Tensor::zeros(s.to_vec(), DType::F64);
     assert!(z(&[2, 3, 4]).try_mm(&z(&[4, 2])).is_err());
-    let e = z(&[2, 3, 4]).try_bmm(&z(&[3, 4, 5])).unwrap_err().to_string();
+    let e = z(&[2, 3, 4])
+        .try_bmm(&z(&[3, 4, 5]))
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("bmm: expected size for first two dimensions of batch2 tensor to be: [2, 4] but got: [3, 4]"), "{e}");
     let e = z(&[2, 3, 4]).try_bmm(&z(&[4, 5])).unwrap_err().to_string();
     assert!(e.contains("3-D"), "{e}");
@@ -427,7 +509,10 @@ fn try_dot_and_try_outer_refuse_matrices() {
     let m = Tensor::zeros([2, 2], DType::F32);
     let v = Tensor::zeros([2], DType::F32);
     let e = m.try_dot(&v).unwrap_err().to_string();
-    assert!(e.contains("dot: 1D tensors expected, but got 2D and 1D"), "{e}");
+    assert!(
+        e.contains("dot: 1D tensors expected, but got 2D and 1D"),
+        "{e}"
+    );
     let e = v.try_outer(&m).unwrap_err().to_string();
     assert!(e.contains("outer: expected 1-D tensors"), "{e}");
 }
@@ -448,7 +533,12 @@ fn dot_refuses_bool() {
 
 fn decode(j: &serde_json::Value) -> Tensor {
     let dtype = DType::from_name(j["dtype"].as_str().unwrap()).unwrap();
-    let shape: Vec<usize> = j["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+    let shape: Vec<usize> = j["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
     let data = j["data"].as_array().unwrap();
     if dtype.is_float() {
         let v: Vec<f64> = data.iter().map(|x| x.as_f64().unwrap()).collect();
@@ -502,7 +592,10 @@ fn golden_cases_match_pytorch() {
         let expected = values(&want);
         let tol = tolerance(want.dtype());
         for (g, w) in got.iter().zip(&expected) {
-            assert!((g - w).abs() <= tol * (1.0 + w.abs()), "{name}: got {got:?}, want {expected:?}");
+            assert!(
+                (g - w).abs() <= tol * (1.0 + w.abs()),
+                "{name}: got {got:?}, want {expected:?}"
+            );
         }
         if with_grads {
             out.backward_with(&decode(&case["grad_output"]));
