@@ -4,10 +4,10 @@
 //! dims with broadcast batch dims. `matmul` adds and removes the size-1 dims of its 1-D cases
 //! with differentiable views around it, so each regime's derivative comes from the core's.
 
-use crate::autograd::{no_grad, Record};
+use crate::autograd::{Record, no_grad};
 use crate::backend::cpu::matmul::batched_matmul;
 use crate::dtype::DType;
-use crate::error::{or_panic, Error, Result};
+use crate::error::{Error, Result, or_panic};
 use crate::layout::Layout;
 use crate::ops::binary::same_device;
 use crate::shape::broadcast_shapes;
@@ -104,12 +104,14 @@ fn product(a: &Tensor, b: &Tensor, grad_name: &'static str) -> Result<Tensor> {
         return Ok(out);
     }
     let (sa, sb) = (a.clone(), b.clone());
-    Ok(Record::new(grad_name, &[a, b]).save(&[a, b]).finish(out, move |ctx| {
-        let g = ctx.grad();
-        let grad_a = ctx.needs(0).then(|| g.matmul(&sb.mt()).sum_to(sa.shape()));
-        let grad_b = ctx.needs(1).then(|| sa.mt().matmul(g).sum_to(sb.shape()));
-        vec![grad_a, grad_b]
-    }))
+    Ok(Record::new(grad_name, &[a, b])
+        .save(&[a, b])
+        .finish(out, move |ctx| {
+            let g = ctx.grad();
+            let grad_a = ctx.needs(0).then(|| g.matmul(&sb.mt()).sum_to(sa.shape()));
+            let grad_b = ctx.needs(1).then(|| sa.mt().matmul(g).sum_to(sb.shape()));
+            vec![grad_a, grad_b]
+        }))
 }
 
 impl Tensor {
@@ -162,7 +164,11 @@ impl Tensor {
         if ka != kb {
             return Err(cannot_multiply("matmul", a, b, ka, kb));
         }
-        let grad_name = if a.dim() <= 2 && b.dim() <= 2 { "MmBackward0" } else { "BmmBackward0" };
+        let grad_name = if a.dim() <= 2 && b.dim() <= 2 {
+            "MmBackward0"
+        } else {
+            "BmmBackward0"
+        };
         match (a.dim(), b.dim()) {
             (1, 1) => a.try_dot(b),
             (1, _) => Ok(product(&a.unsqueeze(0), b, grad_name)?.squeeze(-2)),
@@ -193,7 +199,12 @@ impl Tensor {
     pub fn try_mm(&self, other: &Tensor) -> Result<Tensor> {
         check_dtypes("mm", self, other)?;
         if self.dim() != 2 || other.dim() != 2 {
-            return Err(wrong_dims("mm", "two 2-D matrices (use matmul for other shapes)", self, other));
+            return Err(wrong_dims(
+                "mm",
+                "two 2-D matrices (use matmul for other shapes)",
+                self,
+                other,
+            ));
         }
         let (ka, kb) = (self.shape()[1], other.shape()[0]);
         if ka != kb {
@@ -234,7 +245,12 @@ impl Tensor {
     pub fn try_bmm(&self, other: &Tensor) -> Result<Tensor> {
         check_dtypes("bmm", self, other)?;
         if self.dim() != 3 || other.dim() != 3 {
-            return Err(wrong_dims("bmm", "two 3-D tensors (batches of matrices)", self, other));
+            return Err(wrong_dims(
+                "bmm",
+                "two 3-D tensors (batches of matrices)",
+                self,
+                other,
+            ));
         }
         let (sa, sb) = (self.shape(), other.shape());
         if sa[0] != sb[0] || sa[2] != sb[1] {
@@ -292,10 +308,12 @@ impl Tensor {
             return Ok(out);
         }
         let (sa, sb) = (a.clone(), b.clone());
-        Ok(Record::new("DotBackward0", &[a, b]).save(&[a, b]).finish(out, move |ctx| {
-            let g = ctx.grad();
-            vec![ctx.needs(0).then(|| g * &sb), ctx.needs(1).then(|| g * &sa)]
-        }))
+        Ok(Record::new("DotBackward0", &[a, b])
+            .save(&[a, b])
+            .finish(out, move |ctx| {
+                let g = ctx.grad();
+                vec![ctx.needs(0).then(|| g * &sb), ctx.needs(1).then(|| g * &sa)]
+            }))
     }
 
     /// Outer product of two 1-D tensors: `out[i, j] = a[i] * b[j]` (dtypes promote as in `mul`).

@@ -39,7 +39,13 @@ impl Dims {
 /// An element type with a matrix-multiply kernel.
 pub(crate) trait MatmulElement: StorageElement {
     /// Writes `a @ b` into `dst` (row-major, `m x n`), reading `a` and `b` through their views.
-    fn product(dst: &mut [Self], a: (&[Self], MatrixView), b: (&[Self], MatrixView), d: Dims, par: Parallelism);
+    fn product(
+        dst: &mut [Self],
+        a: (&[Self], MatrixView),
+        b: (&[Self], MatrixView),
+        d: Dims,
+        par: Parallelism,
+    );
 }
 
 /// Calls `gemm::gemm` for one product (`dst := a @ b`).
@@ -50,7 +56,11 @@ fn gemm_product<T: Element>(
     d: Dims,
     par: Parallelism,
 ) {
-    assert_eq!(dst.len(), d.m * d.n, "matmul kernel: destination of the wrong length");
+    assert_eq!(
+        dst.len(),
+        d.m * d.n,
+        "matmul kernel: destination of the wrong length"
+    );
     assert!(view_fits(a.len(), va, d.m, d.k) && view_fits(b.len(), vb, d.k, d.n));
     // SAFETY: `view_fits` checked that every element the views address lies inside `a` and
     // `b`; `dst` is an exclusively borrowed row-major `m x n` buffer (checked above) that
@@ -106,9 +116,15 @@ gemm_element!(f32, f64, f16);
 
 /// The integer product: each row of `dst` accumulates `a[i, p] * b[p, :]` in wrapping i64,
 /// which wraps to the same value as arithmetic in the narrow type.
-fn int_product<T: Element>(dst: &mut [T], (a, va): (&[T], MatrixView), (b, vb): (&[T], MatrixView), d: Dims) {
+fn int_product<T: Element>(
+    dst: &mut [T],
+    (a, va): (&[T], MatrixView),
+    (b, vb): (&[T], MatrixView),
+    d: Dims,
+) {
     let at = |s: &[T], v: MatrixView, r: usize, c: usize| {
-        s[(v.offset as isize + r as isize * v.row_stride + c as isize * v.col_stride) as usize].to_i64()
+        s[(v.offset as isize + r as isize * v.row_stride + c as isize * v.col_stride) as usize]
+            .to_i64()
     };
     let mut acc = vec![0i64; d.n];
     for (i, row) in dst.chunks_mut(d.n.max(1)).enumerate().take(d.m) {
@@ -151,7 +167,11 @@ fn matrix_views(layout: &Layout) -> Vec<MatrixView> {
     }
     offsets
         .into_iter()
-        .map(|o| MatrixView { offset: o as usize, row_stride, col_stride })
+        .map(|o| MatrixView {
+            offset: o as usize,
+            row_stride,
+            col_stride,
+        })
         .collect()
 }
 
@@ -160,7 +180,11 @@ fn matrix_views(layout: &Layout) -> Vec<MatrixView> {
 /// `[batch.., m, n]` tensor.
 pub(crate) fn batched_matmul<T: MatmulElement>(a: &Tensor, b: &Tensor) -> Tensor {
     let nd = a.dim();
-    let d = Dims { m: a.shape()[nd - 2], k: a.shape()[nd - 1], n: b.shape()[nd - 1] };
+    let d = Dims {
+        m: a.shape()[nd - 2],
+        k: a.shape()[nd - 1],
+        n: b.shape()[nd - 1],
+    };
     let mut shape = a.shape().to_vec();
     shape[nd - 1] = d.n;
     let mut out = vec![T::zero(); shape.iter().product()];
@@ -169,7 +193,12 @@ pub(crate) fn batched_matmul<T: MatmulElement>(a: &Tensor, b: &Tensor) -> Tensor
         let gb = (!a.shares_storage(b)).then(|| b.storage_cell().read());
         let sb = gb.as_deref().unwrap_or(&*ga);
         let (da, db) = (ga.cpu().typed::<T>(), sb.cpu().typed::<T>());
-        run_batches(&mut out, (da, &matrix_views(a.layout())), (db, &matrix_views(b.layout())), d);
+        run_batches(
+            &mut out,
+            (da, &matrix_views(a.layout())),
+            (db, &matrix_views(b.layout())),
+            d,
+        );
     }
     Tensor::from_cpu(T::into_storage(out), &shape)
 }
@@ -203,7 +232,11 @@ mod tests {
 
     #[test]
     fn view_fits_checks_both_ends_with_negative_strides() {
-        let v = MatrixView { offset: 5, row_stride: -3, col_stride: 1 };
+        let v = MatrixView {
+            offset: 5,
+            row_stride: -3,
+            col_stride: 1,
+        };
         assert!(view_fits(8, v, 2, 3));
         assert!(!view_fits(7, v, 2, 3));
         assert!(!view_fits(8, v, 3, 3));
@@ -214,7 +247,13 @@ mod tests {
         let l = Layout::new(vec![2, 3, 4, 5], vec![0, 20, 1, 4], 7);
         let offsets: Vec<usize> = matrix_views(&l).iter().map(|v| v.offset).collect();
         assert_eq!(offsets, vec![7, 27, 47, 7, 27, 47]);
-        assert_eq!((matrix_views(&l)[0].row_stride, matrix_views(&l)[0].col_stride), (1, 4));
+        assert_eq!(
+            (
+                matrix_views(&l)[0].row_stride,
+                matrix_views(&l)[0].col_stride
+            ),
+            (1, 4)
+        );
     }
 
     #[test]
@@ -222,10 +261,24 @@ mod tests {
         // a = [[1, 2], [3, 4]] stored upside down: rows start at 2 and step back by 2.
         let a = [3.0f64, 4.0, 1.0, 2.0];
         let b = [1.0f64, 0.0, 0.0, 1.0];
-        let va = MatrixView { offset: 2, row_stride: -2, col_stride: 1 };
-        let vb = MatrixView { offset: 0, row_stride: 2, col_stride: 1 };
+        let va = MatrixView {
+            offset: 2,
+            row_stride: -2,
+            col_stride: 1,
+        };
+        let vb = MatrixView {
+            offset: 0,
+            row_stride: 2,
+            col_stride: 1,
+        };
         let mut dst = [0.0f64; 4];
-        f64::product(&mut dst, (&a, va), (&b, vb), Dims { m: 2, n: 2, k: 2 }, Parallelism::None);
+        f64::product(
+            &mut dst,
+            (&a, va),
+            (&b, vb),
+            Dims { m: 2, n: 2, k: 2 },
+            Parallelism::None,
+        );
         assert_eq!(dst, [1.0, 2.0, 3.0, 4.0]);
     }
 }
