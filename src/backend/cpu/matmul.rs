@@ -1,1 +1,284 @@
-//! Matrix-multiply kernels (the `gemm` crate for floats).
+//! Matrix-multiply kernels: the `gemm` crate for f32, f64 and f16, a plain triple loop for
+//! integers. Operands are read through their strides (row and column strides go to gemm as they
+//! are), so transposed, narrowed and broadcast inputs are never copied.
+
+use crate::dtype::Element;
+use crate::layout::Layout;
+use crate::storage::StorageElement;
+use crate::tensor::Tensor;
+use gemm::Parallelism;
+use half::f16;
+use rayon::prelude::*;
+
+/// Products with fewer multiply-adds than this run on one thread: below it, waking the
+/// thread pool costs more than it saves (a 64x64 product is 262k multiply-adds).
+const PARALLEL_FLOPS: usize = 1 << 21;
+
+/// Where one matrix of a batch starts, and how to step through it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MatrixView {
+    offset: usize,
+    row_stride: isize,
+    col_stride: isize,
+}
+
+/// The sizes of one batched product `[batch, m, k] @ [batch, k, n]`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Dims {
+    m: usize,
+    n: usize,
+    k: usize,
+}
+
+impl Dims {
+    fn flops(self) -> usize {
+        self.m.saturating_mul(self.n).saturating_mul(self.k)
+    }
+}
+
+/// An element type with a matrix-multiply kernel.
+pub(crate) trait MatmulElement: StorageElement {
+    /// Writes `a @ b` into `dst` (row-major, `m x n`), reading `a` and `b` through their views.
+    fn product(
+        dst: &mut [Self],
+        a: (&[Self], MatrixView),
+        b: (&[Self], MatrixView),
+        d: Dims,
+        par: Parallelism,
+    );
+}
+
+/// Calls `gemm::gemm` for one product (`dst := a @ b`).
+fn gemm_product<T: Element>(
+    dst: &mut [T],
+    (a, va): (&[T], MatrixView),
+    (b, vb): (&[T], MatrixView),
+    d: Dims,
+    par: Parallelism,
+) {
+    assert_eq!(
+        dst.len(),
+        d.m * d.n,
+        "matmul kernel: destination of the wrong length"
+    );
+    assert!(view_fits(a.len(), va, d.m, d.k) && view_fits(b.len(), vb, d.k, d.n));
+    // SAFETY: `view_fits` checked that every element the views address lies inside `a` and
+    // `b`; `dst` is an exclusively borrowed row-major `m x n` buffer (checked above) that
+    // aliases neither input. gemm reads `a` and `b` only, and `T` is f32, f64 or f16 (the only
+    // implementors of `MatmulElement` that call this), which gemm supports.
+    unsafe {
+        gemm::gemm(
+            d.m,
+            d.n,
+            d.k,
+            dst.as_mut_ptr(),
+            1,
+            d.n as isize,
+            false,
+            a.as_ptr().add(va.offset),
+            va.col_stride,
+            va.row_stride,
+            b.as_ptr().add(vb.offset),
+            vb.col_stride,
+            vb.row_stride,
+            T::zero(),
+            T::one(),
+            false,
+            false,
+            false,
+            par,
+        );
+    }
+}
+
+/// Whether every element of a `rows x cols` view lies inside a buffer of `len` elements.
+fn view_fits(len: usize, v: MatrixView, rows: usize, cols: usize) -> bool {
+    if rows == 0 || cols == 0 {
+        return v.offset <= len;
+    }
+    let reach = |stride: isize, count: usize| stride * (count as isize - 1);
+    let (r, c) = (reach(v.row_stride, rows), reach(v.col_stride, cols));
+    let lo = v.offset as isize + r.min(0) + c.min(0);
+    let hi = v.offset as isize + r.max(0) + c.max(0);
+    lo >= 0 && (hi as usize) < len
+}
+
+macro_rules! gemm_element {
+    ($($t:ty),*) => {$(
+        impl MatmulElement for $t {
+            fn product(dst: &mut [Self], a: (&[Self], MatrixView), b: (&[Self], MatrixView), d: Dims, par: Parallelism) {
+                gemm_product(dst, a, b, d, par);
+            }
+        }
+    )*};
+}
+gemm_element!(f32, f64, f16);
+
+/// The integer product: each row of `dst` accumulates `a[i, p] * b[p, :]` in wrapping i64,
+/// which wraps to the same value as arithmetic in the narrow type.
+fn int_product<T: Element>(
+    dst: &mut [T],
+    (a, va): (&[T], MatrixView),
+    (b, vb): (&[T], MatrixView),
+    d: Dims,
+) {
+    let at = |s: &[T], v: MatrixView, r: usize, c: usize| {
+        s[(v.offset as isize + r as isize * v.row_stride + c as isize * v.col_stride) as usize]
+            .to_i64()
+    };
+    let mut acc = vec![0i64; d.n];
+    for (i, row) in dst.chunks_mut(d.n.max(1)).enumerate().take(d.m) {
+        acc.iter_mut().for_each(|x| *x = 0);
+        for p in 0..d.k {
+            let x = at(a, va, i, p);
+            for (j, s) in acc.iter_mut().enumerate() {
+                *s = s.wrapping_add(x.wrapping_mul(at(b, vb, p, j)));
+            }
+        }
+        for (o, &s) in row.iter_mut().zip(&acc) {
+            *o = T::from_i64(s);
+        }
+    }
+}
+
+macro_rules! int_element {
+    ($($t:ty),*) => {$(
+        impl MatmulElement for $t {
+            fn product(dst: &mut [Self], a: (&[Self], MatrixView), b: (&[Self], MatrixView), d: Dims, _: Parallelism) {
+                int_product(dst, a, b, d);
+            }
+        }
+    )*};
+}
+int_element!(u8, i8, i32, i64);
+
+/// The views of every matrix of a batched operand of shape `[batch.., rows, cols]`, in
+/// row-major batch order.
+fn matrix_views(layout: &Layout) -> Vec<MatrixView> {
+    let nd = layout.ndim();
+    let (shape, strides) = (layout.shape(), layout.strides());
+    let (row_stride, col_stride) = (strides[nd - 2], strides[nd - 1]);
+    let mut offsets = vec![layout.offset() as isize];
+    for (&size, &stride) in shape[..nd - 2].iter().zip(&strides[..nd - 2]) {
+        offsets = offsets
+            .iter()
+            .flat_map(|&o| (0..size).map(move |i| o + i as isize * stride))
+            .collect();
+    }
+    offsets
+        .into_iter()
+        .map(|o| MatrixView {
+            offset: o as usize,
+            row_stride,
+            col_stride,
+        })
+        .collect()
+}
+
+/// `a @ b` for CPU tensors of element `T` with shapes `[batch.., m, k]` and `[batch.., k, n]`
+/// (equal batch dims, already broadcast; any strides). Returns a new contiguous
+/// `[batch.., m, n]` tensor.
+pub(crate) fn batched_matmul<T: MatmulElement>(a: &Tensor, b: &Tensor) -> Tensor {
+    let nd = a.dim();
+    let d = Dims {
+        m: a.shape()[nd - 2],
+        k: a.shape()[nd - 1],
+        n: b.shape()[nd - 1],
+    };
+    let mut shape = a.shape().to_vec();
+    shape[nd - 1] = d.n;
+    let mut out = vec![T::zero(); shape.iter().product()];
+    if d.flops() > 0 {
+        let ga = a.storage_cell().read();
+        let gb = (!a.shares_storage(b)).then(|| b.storage_cell().read());
+        let sb = gb.as_deref().unwrap_or(&*ga);
+        let (da, db) = (ga.cpu().typed::<T>(), sb.cpu().typed::<T>());
+        run_batches(
+            &mut out,
+            (da, &matrix_views(a.layout())),
+            (db, &matrix_views(b.layout())),
+            d,
+        );
+    }
+    Tensor::from_cpu(T::into_storage(out), &shape)
+}
+
+/// Runs every product of a batch: large products one after another with gemm's own threads,
+/// many small ones spread over rayon's threads one product each.
+fn run_batches<T: MatmulElement>(
+    out: &mut [T],
+    (a, va): (&[T], &[MatrixView]),
+    (b, vb): (&[T], &[MatrixView]),
+    d: Dims,
+) {
+    let chunk = d.m * d.n;
+    let per_product = d.flops();
+    let jobs = out.chunks_mut(chunk).zip(va.iter().zip(vb));
+    if per_product >= PARALLEL_FLOPS {
+        let par = Parallelism::Rayon(rayon::current_num_threads());
+        jobs.for_each(|(dst, (&x, &y))| T::product(dst, (a, x), (b, y), d, par));
+    } else if per_product.saturating_mul(va.len()) >= PARALLEL_FLOPS {
+        out.par_chunks_mut(chunk)
+            .zip(va.par_iter().zip(vb))
+            .for_each(|(dst, (&x, &y))| T::product(dst, (a, x), (b, y), d, Parallelism::None));
+    } else {
+        jobs.for_each(|(dst, (&x, &y))| T::product(dst, (a, x), (b, y), d, Parallelism::None));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn view_fits_checks_both_ends_with_negative_strides() {
+        let v = MatrixView {
+            offset: 5,
+            row_stride: -3,
+            col_stride: 1,
+        };
+        assert!(view_fits(8, v, 2, 3));
+        assert!(!view_fits(7, v, 2, 3));
+        assert!(!view_fits(8, v, 3, 3));
+    }
+
+    #[test]
+    fn matrix_views_step_through_batch_strides() {
+        let l = Layout::new(vec![2, 3, 4, 5], vec![0, 20, 1, 4], 7);
+        let offsets: Vec<usize> = matrix_views(&l).iter().map(|v| v.offset).collect();
+        assert_eq!(offsets, vec![7, 27, 47, 7, 27, 47]);
+        assert_eq!(
+            (
+                matrix_views(&l)[0].row_stride,
+                matrix_views(&l)[0].col_stride
+            ),
+            (1, 4)
+        );
+    }
+
+    #[test]
+    fn gemm_reads_a_flipped_operand_through_its_negative_stride() {
+        // a = [[1, 2], [3, 4]] stored upside down: rows start at 2 and step back by 2.
+        let a = [3.0f64, 4.0, 1.0, 2.0];
+        let b = [1.0f64, 0.0, 0.0, 1.0];
+        let va = MatrixView {
+            offset: 2,
+            row_stride: -2,
+            col_stride: 1,
+        };
+        let vb = MatrixView {
+            offset: 0,
+            row_stride: 2,
+            col_stride: 1,
+        };
+        let mut dst = [0.0f64; 4];
+        f64::product(
+            &mut dst,
+            (&a, va),
+            (&b, vb),
+            Dims { m: 2, n: 2, k: 2 },
+            Parallelism::None,
+        );
+        assert_eq!(dst, [1.0, 2.0, 3.0, 4.0]);
+    }
+}
