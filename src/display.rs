@@ -336,11 +336,7 @@ fn sci_str(v: f64) -> String {
 
 /// A bool as Python writes it.
 fn bool_str(b: bool) -> &'static str {
-    if b {
-        "True"
-    } else {
-        "False"
-    }
+    if b { "True" } else { "False" }
 }
 
 /// The suffixes PyTorch prints after the data: device, dtype (when not a default), and the

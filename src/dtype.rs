@@ -135,11 +135,7 @@ impl DType {
     /// assert_eq!(DType::F16.to_float(), DType::F16);
     /// ```
     pub fn to_float(self) -> DType {
-        if self.is_float() {
-            self
-        } else {
-            DType::F32
-        }
+        if self.is_float() { self } else { DType::F32 }
     }
 }
 

@@ -177,8 +177,7 @@ impl Layout {
     pub(crate) fn flip(&self, dim: usize) -> Layout {
         let mut l = self.clone();
         if self.shape[dim] > 0 {
-            l.offset = (self.offset as isize
-                + (self.shape[dim] as isize - 1) * self.strides[dim])
+            l.offset = (self.offset as isize + (self.shape[dim] as isize - 1) * self.strides[dim])
                 as usize;
         }
         l.strides[dim] = -self.strides[dim];
@@ -197,11 +196,7 @@ impl Layout {
                     0
                 } else {
                     let (own, s) = (self.shape[i - extra], self.strides[i - extra]);
-                    if own == 1 && d != 1 {
-                        0
-                    } else {
-                        s
-                    }
+                    if own == 1 && d != 1 { 0 } else { s }
                 }
             })
             .collect();

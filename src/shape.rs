@@ -170,8 +170,16 @@ pub(crate) fn broadcast_shapes(op: &str, a: &[usize], b: &[usize]) -> Result<Vec
     let n = a.len().max(b.len());
     let mut out = vec![0; n];
     for i in 0..n {
-        let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
-        let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
+        let da = if i + a.len() >= n {
+            a[i + a.len() - n]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= n {
+            b[i + b.len() - n]
+        } else {
+            1
+        };
         out[i] = match (da, db) {
             (x, y) if x == y => x,
             (1, y) => y,
@@ -180,7 +188,7 @@ pub(crate) fn broadcast_shapes(op: &str, a: &[usize], b: &[usize]) -> Result<Vec
                 return Err(Error::msg(format!(
                     "{op}: shapes {a:?} and {b:?} cannot be broadcast together \
                      (size {da} != {db} at dim {i} of the result); make the sizes equal or 1"
-                )))
+                )));
             }
         };
     }
@@ -198,12 +206,12 @@ pub(crate) fn infer_reshape(op: &str, from: &[usize], sizes: &[isize]) -> Result
             -1 => {
                 return Err(Error::msg(format!(
                     "{op}: only one dimension can be inferred (-1) in {sizes:?}"
-                )))
+                )));
             }
             s if s < 0 => {
                 return Err(Error::msg(format!(
                     "{op}: invalid size {s} in {sizes:?}; sizes must be >= 0 or -1"
-                )))
+                )));
             }
             s => known = known.saturating_mul(s as usize),
         }
@@ -231,10 +239,18 @@ mod tests {
     #[test]
     fn broadcasting_follows_numpy() {
         assert_eq!(broadcast_shapes("t", &[2, 3], &[3]).unwrap(), vec![2, 3]);
-        assert_eq!(broadcast_shapes("t", &[4, 1, 3], &[2, 1]).unwrap(), vec![4, 2, 3]);
+        assert_eq!(
+            broadcast_shapes("t", &[4, 1, 3], &[2, 1]).unwrap(),
+            vec![4, 2, 3]
+        );
         assert_eq!(broadcast_shapes("t", &[], &[2]).unwrap(), vec![2]);
-        let e = broadcast_shapes("add", &[2, 3], &[4]).unwrap_err().to_string();
-        assert!(e.contains("add") && e.contains("[2, 3]") && e.contains("[4]"), "{e}");
+        let e = broadcast_shapes("add", &[2, 3], &[4])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("add") && e.contains("[2, 3]") && e.contains("[4]"),
+            "{e}"
+        );
     }
 
     #[test]

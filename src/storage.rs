@@ -112,9 +112,8 @@ impl CpuStorage {
     /// The elements as `&mut [T]`; panics if `T` is not the storage's type.
     pub(crate) fn typed_mut<T: StorageElement>(&mut self) -> &mut [T] {
         let dtype = self.dtype();
-        T::slice_mut(self).unwrap_or_else(|| {
-            panic!("internal: storage holds {dtype} but {} was asked", T::DTYPE)
-        })
+        T::slice_mut(self)
+            .unwrap_or_else(|| panic!("internal: storage holds {dtype} but {} was asked", T::DTYPE))
     }
 
     /// `n` zeros of `dtype`.

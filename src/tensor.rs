@@ -4,9 +4,9 @@
 use crate::autograd::AutogradMeta;
 use crate::device::Device;
 use crate::dtype::{DType, Element};
-use crate::error::{or_panic, Error, Result};
+use crate::error::{Error, Result, or_panic};
 use crate::layout::Layout;
-use crate::shape::{checked_numel, checked_shape, IntoShape};
+use crate::shape::{IntoShape, checked_numel, checked_shape};
 use crate::storage::{CpuStorage, Storage, StorageCell, StorageElement};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -1,7 +1,7 @@
 //! Data loading: the bundled digits, TensorDataset, DataLoader, IDX files.
 
-use firebrand::data::{digits, read_idx, DataLoader, Dataset, TensorDataset};
-use firebrand::{tensor, DType, Tensor};
+use firebrand::data::{DataLoader, Dataset, TensorDataset, digits, read_idx};
+use firebrand::{DType, Tensor, tensor};
 use std::io::Write;
 
 #[test]
@@ -20,7 +20,10 @@ fn digits_has_1797_images_of_every_class_scaled_to_unit_range() {
     for l in labels.to_vec::<i64>() {
         counts[l as usize] += 1;
     }
-    assert!(counts.iter().all(|&c| (170..=190).contains(&c)), "{counts:?}");
+    assert!(
+        counts.iter().all(|&c| (170..=190).contains(&c)),
+        "{counts:?}"
+    );
 }
 
 fn numbered(n: i64) -> TensorDataset {

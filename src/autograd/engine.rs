@@ -1,8 +1,8 @@
 //! The backward engine: Kahn's topological order over the nodes reachable from the roots,
 //! gradients summed per node before it runs, no recursion.
 
-use super::mode::{set_grad_enabled, NoGradGuard};
-use super::{edge_of, BackwardCtx, Edge, Hook, Node};
+use super::mode::{NoGradGuard, set_grad_enabled};
+use super::{BackwardCtx, Edge, Hook, Node, edge_of};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 use std::collections::HashMap;
@@ -168,7 +168,10 @@ fn run_node(
         output,
         needs: &needs,
     };
-    let backward = node.backward.as_ref().expect("a live node has its function");
+    let backward = node
+        .backward
+        .as_ref()
+        .expect("a live node has its function");
     let grads = backward(&ctx);
     debug_assert_eq!(grads.len(), node.edges.len(), "{}", node.name);
     Ok(grads)
@@ -238,7 +241,11 @@ fn accumulate(t: &Tensor, g: &Tensor, create_graph: bool) {
 
 /// Backward from one root: accumulates into the `.grad` of every leaf that requires grad.
 pub(crate) fn backward(root: &Tensor, grad: Tensor, create_graph: bool) -> Result<()> {
-    run(vec![(root.clone(), grad)], &mut Sink::Accumulate, create_graph)
+    run(
+        vec![(root.clone(), grad)],
+        &mut Sink::Accumulate,
+        create_graph,
+    )
 }
 
 /// Computes and returns the gradients of `outputs` with respect to `inputs`, without touching

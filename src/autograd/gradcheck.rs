@@ -60,7 +60,9 @@ where
     F: Fn(&[Tensor]) -> Tensor,
 {
     let owned: Vec<Tensor> = inputs.iter().map(|t| (*t).clone()).collect();
-    let wrt: Vec<usize> = (0..owned.len()).filter(|&i| owned[i].requires_grad()).collect();
+    let wrt: Vec<usize> = (0..owned.len())
+        .filter(|&i| owned[i].requires_grad())
+        .collect();
     for &i in &wrt {
         if owned[i].dtype() != DType::F64 {
             return Err(Error::msg(format!(
@@ -81,7 +83,13 @@ where
 }
 
 /// Column j of the result is d out / d input[i][j], by central differences.
-fn numerical_jacobian<F>(f: &F, inputs: &[Tensor], i: usize, n_out: usize, eps: f64) -> Result<Vec<Vec<f64>>>
+fn numerical_jacobian<F>(
+    f: &F,
+    inputs: &[Tensor],
+    i: usize,
+    n_out: usize,
+    eps: f64,
+) -> Result<Vec<Vec<f64>>>
 where
     F: Fn(&[Tensor]) -> Tensor,
 {
@@ -107,7 +115,12 @@ where
         if fp.len() != n_out {
             return Err(Error::msg("gradcheck: the function's output size changed"));
         }
-        columns.push(fp.iter().zip(&fm).map(|(a, b)| (a - b) / (2.0 * eps)).collect());
+        columns.push(
+            fp.iter()
+                .zip(&fm)
+                .map(|(a, b)| (a - b) / (2.0 * eps))
+                .collect(),
+        );
     }
     Ok(columns)
 }
@@ -136,7 +149,13 @@ fn analytical_jacobian(out: &Tensor, input: &Tensor, n_out: usize) -> Result<Vec
     Ok(columns)
 }
 
-fn compare(i: usize, input: &Tensor, num: &[Vec<f64>], ana: &[Vec<f64>], o: GradcheckOptions) -> Result<()> {
+fn compare(
+    i: usize,
+    input: &Tensor,
+    num: &[Vec<f64>],
+    ana: &[Vec<f64>],
+    o: GradcheckOptions,
+) -> Result<()> {
     for (j, (nc, ac)) in num.iter().zip(ana).enumerate() {
         for (k, (&n, &a)) in nc.iter().zip(ac).enumerate() {
             if !((a - n).abs() <= o.atol + o.rtol * n.abs()) {

@@ -11,8 +11,8 @@ mod mode;
 mod tensor_api;
 
 pub use engine::{grad, try_grad};
-pub use gradcheck::{gradcheck, gradcheck_with, gradgradcheck, GradcheckOptions};
-pub use mode::{enable_grad, is_grad_enabled, no_grad, EnableGradGuard, NoGradGuard};
+pub use gradcheck::{GradcheckOptions, gradcheck, gradcheck_with, gradgradcheck};
+pub use mode::{EnableGradGuard, NoGradGuard, enable_grad, is_grad_enabled, no_grad};
 
 /// The number of tensor storages alive in the whole process: a leak detector for tests (it
 /// counts every thread's tensors, so compare it only where no other thread makes tensors).
@@ -150,7 +150,13 @@ impl<'a> Record<'a> {
         let mut saved_versions: Vec<_> = self
             .saved
             .iter()
-            .map(|t| (t.storage_cell().clone(), t.storage_cell().version(), describe(t)))
+            .map(|t| {
+                (
+                    t.storage_cell().clone(),
+                    t.storage_cell().version(),
+                    describe(t),
+                )
+            })
             .collect();
         let output = self.save_output.then(|| {
             saved_versions.push((

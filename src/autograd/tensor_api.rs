@@ -1,8 +1,8 @@
 //! The autograd methods of [`Tensor`]: requires_grad, grad, backward, hooks, detach.
 
-use super::engine::{self, implicit_grad};
 use super::Hook;
-use crate::error::{or_panic, Error, Result};
+use super::engine::{self, implicit_grad};
+use crate::error::{Error, Result, or_panic};
 use crate::tensor::Tensor;
 use std::sync::Arc;
 
@@ -122,7 +122,13 @@ impl Tensor {
     pub fn detach(&self) -> Tensor {
         let storage = self.storage_cell().clone();
         let (dtype, device) = (self.dtype(), self.device());
-        Tensor::from_parts(storage, self.layout().clone(), dtype, device, self.0.is_view)
+        Tensor::from_parts(
+            storage,
+            self.layout().clone(),
+            dtype,
+            device,
+            self.0.is_view,
+        )
     }
 
     /// Keeps the gradient of this non-leaf tensor in `.grad()` after `backward()`.
@@ -137,7 +143,8 @@ impl Tensor {
     pub fn retain_grad(&self) {
         let node = self.meta().grad_fn.clone();
         if let Some(node) = node {
-            *node.retained.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::downgrade(&self.0));
+            *node.retained.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(Arc::downgrade(&self.0));
         }
     }
 

@@ -78,7 +78,10 @@ fn decode(code: u8, data: &[u8], shape: &[usize]) -> Tensor {
     match code {
         0x08 => Tensor::from_vec(data.to_vec(), shape),
         0x09 => Tensor::from_vec(data.iter().map(|&b| b as i8).collect::<Vec<_>>(), shape),
-        0x0B => Tensor::from_vec(be!(i16, 2).into_iter().map(i32::from).collect::<Vec<_>>(), shape),
+        0x0B => Tensor::from_vec(
+            be!(i16, 2).into_iter().map(i32::from).collect::<Vec<_>>(),
+            shape,
+        ),
         0x0C => Tensor::from_vec(be!(i32, 4), shape),
         0x0D => Tensor::from_vec(be!(f32, 4), shape),
         _ => Tensor::from_vec(be!(f64, 8), shape),

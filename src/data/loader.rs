@@ -5,9 +5,9 @@ use super::Dataset;
 use crate::tensor::Tensor;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::JoinHandle;
 
 /// Batches of a [`Dataset`] (PyTorch's `DataLoader`): `batch_size`, seeded `shuffle`,
@@ -116,7 +116,9 @@ impl DataLoader {
         let mut order: Vec<usize> = (0..self.dataset.len()).collect();
         if let Some(seed) = self.seed {
             let epoch = self.epoch.fetch_add(1, Ordering::Relaxed);
-            let mut rng = ChaCha8Rng::seed_from_u64(seed.wrapping_add(epoch.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+            let mut rng = ChaCha8Rng::seed_from_u64(
+                seed.wrapping_add(epoch.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            );
             for i in (1..order.len()).rev() {
                 let j = (rng.next_u64() % (i as u64 + 1)) as usize;
                 order.swap(i, j);

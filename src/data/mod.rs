@@ -10,7 +10,7 @@ pub use digits::digits;
 pub use idx::read_idx;
 pub use loader::{BatchIter, DataLoader};
 
-use crate::error::{or_panic, Error, Result};
+use crate::error::{Error, Result, or_panic};
 use crate::tensor::Tensor;
 
 /// A collection of samples; each sample is a list of tensors (e.g. an image and its label).
@@ -81,7 +81,10 @@ impl TensorDataset {
             if t.dim() == 0 || Some(t.shape().first().copied()) != first {
                 return Err(Error::msg(format!(
                     "TensorDataset: every field needs the same size in dim 0, got shapes {:?}",
-                    fields.iter().map(|t| t.shape().to_vec()).collect::<Vec<_>>()
+                    fields
+                        .iter()
+                        .map(|t| t.shape().to_vec())
+                        .collect::<Vec<_>>()
                 )));
             }
         }

@@ -3,8 +3,8 @@
 
 use crate::autograd::{BackwardCtx, Record};
 use crate::backend::cpu;
-use crate::dtype::{result_type, DType, Element, Priority};
-use crate::error::{or_panic, Error, Result};
+use crate::dtype::{DType, Element, Priority, result_type};
+use crate::error::{Error, Result, or_panic};
 use crate::shape::broadcast_shapes;
 use crate::tensor::Tensor;
 use half::{bf16, f16};
@@ -78,7 +78,11 @@ pub(crate) fn apply<O: BinaryOp>(a: &Tensor, b: &Tensor, op: O) -> Result<Tensor
         return Ok(out);
     }
     let (sa, sb) = (a.clone(), b.clone());
-    let saved: &[&Tensor] = if derivative_reads_inputs(O::NAME) { &[a, b] } else { &[] };
+    let saved: &[&Tensor] = if derivative_reads_inputs(O::NAME) {
+        &[a, b]
+    } else {
+        &[]
+    };
     Ok(Record::new(O::GRAD_NAME, &[a, b])
         .save(saved)
         .finish(out, move |ctx| {
@@ -173,34 +177,93 @@ macro_rules! binary_op {
                 $fb
             }
             #[allow(unused_variables)]
-            fn derivative(&self, $da: &Tensor, $db: &Tensor, $ctx: &BackwardCtx) -> [Option<Tensor>; 2] {
+            fn derivative(
+                &self,
+                $da: &Tensor,
+                $db: &Tensor,
+                $ctx: &BackwardCtx,
+            ) -> [Option<Tensor>; 2] {
                 $d
             }
         }
     };
 }
 
-binary_op!(AddOp, "add", "AddBackward0", Common, |a, b| a + b,
-    int |a, b| Some(a.wrapping_add(b)), bool |a, b| Some(a || b),
-    d |a, b, c| [Some(c.grad().clone()), Some(c.grad().clone())]);
-binary_op!(SubOp, "sub", "SubBackward0", Common, |a, b| a - b,
-    int |a, b| Some(a.wrapping_sub(b)), bool |a, b| None,
-    d |a, b, c| [Some(c.grad().clone()), Some(-c.grad())]);
-binary_op!(MulOp, "mul", "MulBackward0", Common, |a, b| a * b,
-    int |a, b| Some(a.wrapping_mul(b)), bool |a, b| Some(a && b),
-    d |a, b, c| [
+binary_op!(
+    AddOp,
+    "add",
+    "AddBackward0",
+    Common,
+    |a, b| a + b,
+    int | a,
+    b | Some(a.wrapping_add(b)),
+    bool | a,
+    b | Some(a || b),
+    d | a,
+    b,
+    c | [Some(c.grad().clone()), Some(c.grad().clone())]
+);
+binary_op!(
+    SubOp,
+    "sub",
+    "SubBackward0",
+    Common,
+    |a, b| a - b,
+    int | a,
+    b | Some(a.wrapping_sub(b)),
+    bool | a,
+    b | None,
+    d | a,
+    b,
+    c | [Some(c.grad().clone()), Some(-c.grad())]
+);
+binary_op!(
+    MulOp,
+    "mul",
+    "MulBackward0",
+    Common,
+    |a, b| a * b,
+    int | a,
+    b | Some(a.wrapping_mul(b)),
+    bool | a,
+    b | Some(a && b),
+    d | a,
+    b,
+    c | [
         c.needs(0).then(|| c.grad() * b),
         c.needs(1).then(|| c.grad() * a),
-    ]);
-binary_op!(DivOp, "div", "DivBackward0", Float, |a, b| a / b,
-    int |a, b| None, bool |a, b| None,
-    d |a, b, c| [
+    ]
+);
+binary_op!(
+    DivOp,
+    "div",
+    "DivBackward0",
+    Float,
+    |a, b| a / b,
+    int | a,
+    b | None,
+    bool | a,
+    b | None,
+    d | a,
+    b,
+    c | [
         c.needs(0).then(|| c.grad() / b),
         c.needs(1).then(|| -(c.grad() * a / &b.square())),
-    ]);
-binary_op!(PowOp, "pow", "PowBackward1", Common, |a, b| a.powf(b),
-    int |a, b| int_pow(a, b), bool |a, b| None,
-    d |a, b, c| [
+    ]
+);
+binary_op!(
+    PowOp,
+    "pow",
+    "PowBackward1",
+    Common,
+    |a, b| a.powf(b),
+    int | a,
+    b | int_pow(a, b),
+    bool | a,
+    b | None,
+    d | a,
+    b,
+    c | [
         c.needs(0).then(|| {
             // b * a^(b-1), with 0 where b == 0 (PyTorch's masking).
             let d = b * &a.pow(&(b - 1.0));
@@ -212,15 +275,48 @@ binary_op!(PowOp, "pow", "PowBackward1", Common, |a, b| a.powf(b),
             let at_zero = a.eq_scalar(0.0).logical_and(&b.ge_scalar(0.0));
             c.grad() * &d.masked_fill(&at_zero, 0.0)
         }),
-    ]);
-binary_op!(MaximumOp, "maximum", "MaximumBackward0", Common,
-    |a, b| if a.is_nan() || b.is_nan() { a + b } else if a > b { a } else { b },
-    int |a, b| Some(a.max(b)), bool |a, b| Some(a || b),
-    d |a, b, c| extremum_grads(a, b, c, true));
-binary_op!(MinimumOp, "minimum", "MinimumBackward0", Common,
-    |a, b| if a.is_nan() || b.is_nan() { a + b } else if a < b { a } else { b },
-    int |a, b| Some(a.min(b)), bool |a, b| Some(a && b),
-    d |a, b, c| extremum_grads(a, b, c, false));
+    ]
+);
+binary_op!(
+    MaximumOp,
+    "maximum",
+    "MaximumBackward0",
+    Common,
+    |a, b| if a.is_nan() || b.is_nan() {
+        a + b
+    } else if a > b {
+        a
+    } else {
+        b
+    },
+    int | a,
+    b | Some(a.max(b)),
+    bool | a,
+    b | Some(a || b),
+    d | a,
+    b,
+    c | extremum_grads(a, b, c, true)
+);
+binary_op!(
+    MinimumOp,
+    "minimum",
+    "MinimumBackward0",
+    Common,
+    |a, b| if a.is_nan() || b.is_nan() {
+        a + b
+    } else if a < b {
+        a
+    } else {
+        b
+    },
+    int | a,
+    b | Some(a.min(b)),
+    bool | a,
+    b | Some(a && b),
+    d | a,
+    b,
+    c | extremum_grads(a, b, c, false)
+);
 
 /// Integer power: refuses negative exponents, as PyTorch.
 fn int_pow(a: i64, b: i64) -> Option<i64> {
@@ -229,7 +325,13 @@ fn int_pow(a: i64, b: i64) -> Option<i64> {
         // integer division would, since the kernel cannot fail per element.
         return Some(match a {
             1 => 1,
-            -1 => if b % 2 == 0 { 1 } else { -1 },
+            -1 => {
+                if b % 2 == 0 {
+                    1
+                } else {
+                    -1
+                }
+            }
             _ => 0,
         });
     }
@@ -240,7 +342,11 @@ fn int_pow(a: i64, b: i64) -> Option<i64> {
 fn extremum_grads(a: &Tensor, b: &Tensor, c: &BackwardCtx, max: bool) -> [Option<Tensor>; 2] {
     let g = c.grad();
     let half = Tensor::where_(&a.eq(b), &(g * 0.5), g);
-    let (a_loses, b_loses) = if max { (a.lt(b), a.gt(b)) } else { (a.gt(b), a.lt(b)) };
+    let (a_loses, b_loses) = if max {
+        (a.lt(b), a.gt(b))
+    } else {
+        (a.gt(b), a.lt(b))
+    };
     [
         c.needs(0).then(|| half.masked_fill(&a_loses, 0.0)),
         c.needs(1).then(|| half.masked_fill(&b_loses, 0.0)),
@@ -481,14 +587,18 @@ impl Tensor {
             return Ok(out);
         }
         let (sc, sa, sb) = (cond.clone(), a.clone(), b.clone());
-        Ok(Record::new("WhereBackward0", &[a, b]).finish(out, move |ctx| {
-            let g = ctx.grad();
-            let zero = Tensor::zeros_like(g);
-            vec![
-                ctx.needs(0).then(|| reduce_grad(&Tensor::where_(&sc, g, &zero), &sa)),
-                ctx.needs(1).then(|| reduce_grad(&Tensor::where_(&sc, &zero, g), &sb)),
-            ]
-        }))
+        Ok(
+            Record::new("WhereBackward0", &[a, b]).finish(out, move |ctx| {
+                let g = ctx.grad();
+                let zero = Tensor::zeros_like(g);
+                vec![
+                    ctx.needs(0)
+                        .then(|| reduce_grad(&Tensor::where_(&sc, g, &zero), &sa)),
+                    ctx.needs(1)
+                        .then(|| reduce_grad(&Tensor::where_(&sc, &zero, g), &sb)),
+                ]
+            }),
+        )
     }
 
     /// `value` where `mask` is true (mask broadcasts to this tensor's shape).

@@ -1,10 +1,10 @@
 //! Conversions and copies: `to_dtype`, `contiguous`, `deep_clone`, and the in-place family
 //! (`add_`, `mul_`, `copy_`, `fill_`, ...) that writes through views and bumps the version.
 
-use crate::autograd::{is_grad_enabled, Record};
+use crate::autograd::{Record, is_grad_enabled};
 use crate::backend::cpu;
-use crate::dtype::{result_type, DType, Element};
-use crate::error::{or_panic, Error, Result};
+use crate::dtype::{DType, Element, result_type};
+use crate::error::{Error, Result, or_panic};
 use crate::shape::broadcast_shapes;
 use crate::tensor::Tensor;
 
@@ -69,7 +69,12 @@ impl Tensor {
 
     /// Writes `f(self, src)` into this tensor's storage, after the checks every in-place op
     /// shares; with autograd on, the result's history replaces this tensor's.
-    fn update_in_place(&self, op: &'static str, src: &Tensor, out_of_place: impl Fn(&Tensor, &Tensor) -> Result<Tensor>) -> Result<()> {
+    fn update_in_place(
+        &self,
+        op: &'static str,
+        src: &Tensor,
+        out_of_place: impl Fn(&Tensor, &Tensor) -> Result<Tensor>,
+    ) -> Result<()> {
         crate::ops::binary::same_device(op, self, src)?;
         let shape = broadcast_shapes(op, self.shape(), src.shape())?;
         if shape != self.shape() {
@@ -226,7 +231,10 @@ impl Tensor {
         }
         if is_grad_enabled() && (self.tracks_grad() || src.tracks_grad()) {
             self.check_in_place_autograd("copy_")?;
-            let value = src.to_dtype(to).broadcast_to(self.shape()).contiguous_copy();
+            let value = src
+                .to_dtype(to)
+                .broadcast_to(self.shape())
+                .contiguous_copy();
             crate::autograd::no_grad(|| self.write_from(&value));
             let node = value.meta().grad_fn.clone();
             self.meta().grad_fn = node;

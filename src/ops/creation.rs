@@ -1,8 +1,8 @@
 //! Creation ops: ranges, identity, and seeded random tensors.
 
 use crate::dtype::{DType, Element};
-use crate::error::{or_panic, Error, Result};
-use crate::shape::{checked_numel, checked_shape, IntoShape};
+use crate::error::{Error, Result, or_panic};
+use crate::shape::{IntoShape, checked_numel, checked_shape};
 use crate::storage::StorageElement;
 use crate::tensor::Tensor;
 use rand_chacha::ChaCha8Rng;
@@ -143,8 +143,14 @@ impl Tensor {
         let shape = checked_shape("randint", &shape.to_sizes())?;
         let n = checked_numel("randint", &shape)?;
         let span = (high - low) as u64;
-        let v: Vec<i64> = with_rng(|rng| (0..n).map(|_| low + (rng.next_u64() % span) as i64).collect());
-        Ok(crate::with_dtype!(dtype, T => Tensor::from_vec(v.into_iter().map(T::from_i64).collect::<Vec<T>>(), shape.as_slice())))
+        let v: Vec<i64> = with_rng(|rng| {
+            (0..n)
+                .map(|_| low + (rng.next_u64() % span) as i64)
+                .collect()
+        });
+        Ok(
+            crate::with_dtype!(dtype, T => Tensor::from_vec(v.into_iter().map(T::from_i64).collect::<Vec<T>>(), shape.as_slice())),
+        )
     }
 
     /// `start, start + step, ...` up to but excluding `end`.
@@ -184,7 +190,11 @@ impl Tensor {
     /// assert_eq!(t.to_vec::<f32>(), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
     /// ```
     pub fn linspace(start: f64, end: f64, steps: usize, dtype: DType) -> Tensor {
-        let step = if steps > 1 { (end - start) / (steps - 1) as f64 } else { 0.0 };
+        let step = if steps > 1 {
+            (end - start) / (steps - 1) as f64
+        } else {
+            0.0
+        };
         // As PyTorch: the second half is computed from the end, so `end` is exact.
         let half = steps / 2;
         let v = (0..steps)
@@ -206,7 +216,9 @@ impl Tensor {
     /// assert_eq!(Tensor::eye(2, DType::I64).to_vec::<i64>(), vec![1, 0, 0, 1]);
     /// ```
     pub fn eye(n: usize, dtype: DType) -> Tensor {
-        let v = (0..n * n).map(|i| if i % (n + 1) == 0 { 1.0 } else { 0.0 }).collect();
+        let v = (0..n * n)
+            .map(|i| if i % (n + 1) == 0 { 1.0 } else { 0.0 })
+            .collect();
         from_f64s(v, &[n, n], dtype)
     }
 }

@@ -2,8 +2,8 @@
 
 use crate::autograd::Record;
 use crate::backend::cpu;
-use crate::dtype::{result_type, DType, Element};
-use crate::error::{or_panic, Error, Result};
+use crate::dtype::{DType, Element, result_type};
+use crate::error::{Error, Result, or_panic};
 use crate::shape::normalize_dim;
 use crate::tensor::Tensor;
 
@@ -50,7 +50,12 @@ impl Tensor {
         let dtype = tensors
             .iter()
             .map(|t| t.dtype())
-            .reduce(|a, b| result_type(&[(a, crate::dtype::Priority::Dimensioned), (b, crate::dtype::Priority::Dimensioned)]))
+            .reduce(|a, b| {
+                result_type(&[
+                    (a, crate::dtype::Priority::Dimensioned),
+                    (b, crate::dtype::Priority::Dimensioned),
+                ])
+            })
             .unwrap_or(DType::F32);
         let out = Tensor::zeros(shape.as_slice(), dtype);
         let mut start = 0;
@@ -67,15 +72,17 @@ impl Tensor {
         if !dtype.is_float() {
             return Ok(out);
         }
-        Ok(Record::new("CatBackward0", tensors).finish(out, move |ctx| {
-            spans
-                .iter()
-                .map(|&(s, len, from)| {
-                    let g = ctx.grad().narrow(d as isize, s as isize, len);
-                    Some(if from.is_float() { g.to_dtype(from) } else { g })
-                })
-                .collect()
-        }))
+        Ok(
+            Record::new("CatBackward0", tensors).finish(out, move |ctx| {
+                spans
+                    .iter()
+                    .map(|&(s, len, from)| {
+                        let g = ctx.grad().narrow(d as isize, s as isize, len);
+                        Some(if from.is_float() { g.to_dtype(from) } else { g })
+                    })
+                    .collect()
+            }),
+        )
     }
 
     /// Joins tensors of one shape along a new dim.

@@ -4,9 +4,9 @@
 
 use crate::autograd::Record;
 use crate::backend::cpu;
-use crate::error::{or_panic, Error, Result};
+use crate::error::{Error, Result, or_panic};
 use crate::layout::Layout;
-use crate::shape::{broadcast_shapes, infer_reshape, normalize_dim, Dims, IntoShape};
+use crate::shape::{Dims, IntoShape, broadcast_shapes, infer_reshape, normalize_dim};
 use crate::tensor::Tensor;
 use std::sync::Arc;
 
@@ -40,7 +40,9 @@ pub(crate) fn embed(g: &Tensor, shape: &[usize], transform: Transform) -> Tensor
     let target = out.with_layout(transform(out.layout()));
     crate::with_dtype!(g.dtype(), T => cpu::update(&target, g, |_: T, v: T| v));
     Record::new("EmbedBackward", &[g]).finish(out, move |ctx| {
-        vec![Some(ctx.grad().slice_view("SliceBackward0", transform.clone()))]
+        vec![Some(
+            ctx.grad().slice_view("SliceBackward0", transform.clone()),
+        )]
     })
 }
 
@@ -69,15 +71,19 @@ impl Tensor {
             Some(_) => self.clone(),
             None => self.contiguous_copy(),
         };
-        let layout = source.layout().reshape_view(&new_shape).expect("contiguous reshapes");
+        let layout = source
+            .layout()
+            .reshape_view(&new_shape)
+            .expect("contiguous reshapes");
         Ok(source.recorded_reshape(layout))
     }
 
     fn recorded_reshape(&self, layout: Layout) -> Tensor {
         let out = self.with_layout(layout);
         let shape = self.shape().to_vec();
-        Record::new("ViewBackward0", &[self])
-            .finish(out, move |ctx| vec![Some(ctx.grad().reshape(shape.as_slice()))])
+        Record::new("ViewBackward0", &[self]).finish(out, move |ctx| {
+            vec![Some(ctx.grad().reshape(shape.as_slice()))]
+        })
     }
 
     /// Like [`Tensor::reshape`] but never copies: an error when the strides do not allow a view.
@@ -169,8 +175,11 @@ impl Tensor {
             return Ok(self.clone());
         }
         let out = self.with_layout(self.layout().transpose(a, b));
-        Ok(Record::new("TransposeBackward0", &[self])
-            .finish(out, move |ctx| vec![Some(ctx.grad().transpose(a as isize, b as isize))]))
+        Ok(
+            Record::new("TransposeBackward0", &[self]).finish(out, move |ctx| {
+                vec![Some(ctx.grad().transpose(a as isize, b as isize))]
+            }),
+        )
     }
 
     /// The transpose of a matrix; a 0-d or 1-d tensor is returned as is.
@@ -232,8 +241,11 @@ impl Tensor {
             inverse[p] = i as isize;
         }
         let out = self.with_layout(self.layout().permute(&perm));
-        Ok(Record::new("PermuteBackward0", &[self])
-            .finish(out, move |ctx| vec![Some(ctx.grad().permute(inverse.as_slice()))]))
+        Ok(
+            Record::new("PermuteBackward0", &[self]).finish(out, move |ctx| {
+                vec![Some(ctx.grad().permute(inverse.as_slice()))]
+            }),
+        )
     }
 
     /// Removes dim `dim` if its size is 1 (otherwise returns the tensor unchanged).
@@ -322,14 +334,14 @@ impl Tensor {
                 (s, _) if s < 0 => {
                     return Err(Error::msg(format!(
                         "expand: invalid size {s} at dim {i} of {sizes:?}"
-                    )))
+                    )));
                 }
                 (s, Some(o)) if o != 1 && o != s as usize => {
                     return Err(Error::msg(format!(
                         "expand: the expanded size {s} must match the existing size {o} at \
                          non-singleton dim {i}; target {sizes:?}, tensor shape {:?}",
                         self.shape()
-                    )))
+                    )));
                 }
                 (s, _) => s as usize,
             });
@@ -390,7 +402,11 @@ impl Tensor {
     pub fn try_narrow(&self, dim: isize, start: isize, length: usize) -> Result<Tensor> {
         let d = normalize_dim("narrow", dim, self.dim())?;
         let size = self.shape()[d];
-        let s = if start < 0 { start + size as isize } else { start };
+        let s = if start < 0 {
+            start + size as isize
+        } else {
+            start
+        };
         if s < 0 || s as usize + length > size {
             return Err(Error::msg(format!(
                 "narrow: start ({start}) + length ({length}) exceeds dimension size ({size}) of \
@@ -399,7 +415,10 @@ impl Tensor {
             )));
         }
         let s = s as usize;
-        Ok(self.slice_view("SliceBackward0", Arc::new(move |l: &Layout| l.narrow(d, s, length))))
+        Ok(self.slice_view(
+            "SliceBackward0",
+            Arc::new(move |l: &Layout| l.narrow(d, s, length)),
+        ))
     }
 
     /// Entry `index` of `dim`, removing the dim (a view; a negative index counts from the end).
@@ -424,7 +443,11 @@ impl Tensor {
         }
         let d = normalize_dim("select", dim, self.dim())?;
         let size = self.shape()[d];
-        let i = if index < 0 { index + size as isize } else { index };
+        let i = if index < 0 {
+            index + size as isize
+        } else {
+            index
+        };
         if i < 0 || i as usize >= size {
             return Err(Error::msg(format!(
                 "select: index {index} is out of range for dim {dim} of size {size} (shape {:?})",
@@ -432,7 +455,10 @@ impl Tensor {
             )));
         }
         let i = i as usize;
-        Ok(self.slice_view("SelectBackward0", Arc::new(move |l: &Layout| l.select(d, i))))
+        Ok(self.slice_view(
+            "SelectBackward0",
+            Arc::new(move |l: &Layout| l.select(d, i)),
+        ))
     }
 
     /// Every `step`-th entry of `dim` from `start`, `len` entries in all (a view).

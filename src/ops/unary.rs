@@ -4,7 +4,7 @@
 use crate::autograd::{BackwardCtx, Record};
 use crate::backend::cpu;
 use crate::dtype::{DType, Element};
-use crate::error::{or_panic, Error, Result};
+use crate::error::{Error, Result, or_panic};
 use crate::tensor::Tensor;
 use half::{bf16, f16};
 
@@ -73,7 +73,7 @@ fn forward<O: UnaryOp>(x: &Tensor, op: &O) -> Result<Tensor> {
                 return Err(Error::msg(format!(
                     "{}: not supported for bool tensors; convert with to_dtype first",
                     O::NAME
-                )))
+                )));
             }
             Ints::Keep => crate::with_dtype!(x.dtype(), T => {
                 cpu::map(x, |v: T| T::from_i64(op.int(v.to_i64())))
@@ -202,26 +202,74 @@ mod num_like {
     }
 }
 
-unary_op!(Abs, "abs", "AbsBackward0", Keep, |x| x.abs(), int |x| x.wrapping_abs(),
-    d |x, c| c.grad() * &x.sign());
-unary_op!(Neg, "neg", "NegBackward0", Keep, |x| -x, int |x| x.wrapping_neg(),
-    d |x, c| -c.grad());
+unary_op!(
+    Abs,
+    "abs",
+    "AbsBackward0",
+    Keep,
+    |x| x.abs(),
+    int | x | x.wrapping_abs(),
+    d | x,
+    c | c.grad() * &x.sign()
+);
+unary_op!(
+    Neg,
+    "neg",
+    "NegBackward0",
+    Keep,
+    |x| -x,
+    int | x | x.wrapping_neg(),
+    d | x,
+    c | -c.grad()
+);
 unary_op!(Exp, "exp", "ExpBackward0", ToFloat, saves_output: true, |x| x.exp(), int |x| x,
     d |x, c| c.grad() * c.output());
-unary_op!(Log, "log", "LogBackward0", ToFloat, |x| x.ln(), int |x| x,
-    d |x, c| c.grad() / x);
-unary_op!(Log1p, "log1p", "Log1PBackward0", ToFloat, |x| x.ln_1p(), int |x| x,
-    d |x, c| c.grad() / &(x + 1.0));
+unary_op!(
+    Log,
+    "log",
+    "LogBackward0",
+    ToFloat,
+    |x| x.ln(),
+    int | x | x,
+    d | x,
+    c | c.grad() / x
+);
+unary_op!(
+    Log1p,
+    "log1p",
+    "Log1PBackward0",
+    ToFloat,
+    |x| x.ln_1p(),
+    int | x | x,
+    d | x,
+    c | c.grad() / &(x + 1.0)
+);
 unary_op!(Expm1, "expm1", "Expm1Backward0", ToFloat, saves_output: true, |x| x.exp_m1(),
     int |x| x, d |x, c| c.grad() * &(c.output() + 1.0));
 unary_op!(Sqrt, "sqrt", "SqrtBackward0", ToFloat, saves_output: true, |x| x.sqrt(), int |x| x,
     d |x, c| c.grad() / &(c.output() * 2.0));
 unary_op!(Rsqrt, "rsqrt", "RsqrtBackward0", ToFloat, saves_output: true, |x| 1.0 / x.sqrt(),
     int |x| x, d |x, c| c.grad() * &c.output().powf(3.0) * -0.5);
-unary_op!(Sin, "sin", "SinBackward0", ToFloat, |x| x.sin(), int |x| x,
-    d |x, c| c.grad() * &x.cos());
-unary_op!(Cos, "cos", "CosBackward0", ToFloat, |x| x.cos(), int |x| x,
-    d |x, c| -(c.grad() * &x.sin()));
+unary_op!(
+    Sin,
+    "sin",
+    "SinBackward0",
+    ToFloat,
+    |x| x.sin(),
+    int | x | x,
+    d | x,
+    c | c.grad() * &x.cos()
+);
+unary_op!(
+    Cos,
+    "cos",
+    "CosBackward0",
+    ToFloat,
+    |x| x.cos(),
+    int | x | x,
+    d | x,
+    c | -(c.grad() * &x.sin())
+);
 unary_op!(Tan, "tan", "TanBackward0", ToFloat, saves_output: true, |x| x.tan(), int |x| x,
     d |x, c| c.grad() * &(c.output().square() + 1.0));
 unary_op!(Tanh, "tanh", "TanhBackward0", ToFloat, saves_output: true, |x| x.tanh(), int |x| x,
@@ -229,49 +277,134 @@ unary_op!(Tanh, "tanh", "TanhBackward0", ToFloat, saves_output: true, |x| x.tanh
 unary_op!(Sigmoid, "sigmoid", "SigmoidBackward0", ToFloat, saves_output: true,
     |x| 1.0 / (1.0 + (-x).exp()), int |x| x,
     d |x, c| c.grad() * &(c.output() * &(1.0 - c.output())));
-unary_op!(Relu, "relu", "ReluBackward0", Keep, |x| if x < 0.0 { 0.0 } else { x },
-    int |x| x.max(0), d |x, c| c.grad() * &mask_as(x.gt_scalar(0.0), x));
-unary_op!(Gelu, "gelu", "GeluBackward0", ToFloat,
-    |x| 0.5 * x * (1.0 + (x / cst(x, SQRT_2)).erf_fn()), int |x| x,
-    d |x, c| {
+unary_op!(
+    Relu,
+    "relu",
+    "ReluBackward0",
+    Keep,
+    |x| if x < 0.0 { 0.0 } else { x },
+    int | x | x.max(0),
+    d | x,
+    c | c.grad() * &mask_as(x.gt_scalar(0.0), x)
+);
+unary_op!(
+    Gelu,
+    "gelu",
+    "GeluBackward0",
+    ToFloat,
+    |x| 0.5 * x * (1.0 + (x / cst(x, SQRT_2)).erf_fn()),
+    int | x | x,
+    d | x,
+    c | {
         let cdf = ((x / SQRT_2).erf() + 1.0) * 0.5;
         let pdf = (x.square() * -0.5).exp() * (FRAC_2_SQRT_PI / SQRT_2 / 2.0);
         c.grad() * &(cdf + x * &pdf)
-    });
-unary_op!(GeluTanh, "gelu_tanh", "GeluBackward0", ToFloat,
-    |x| 0.5 * x * (1.0 + (cst(x, GELU_K) * (x + 0.044715 * x * x * x)).tanh()), int |x| x,
-    d |x, c| {
+    }
+);
+unary_op!(
+    GeluTanh,
+    "gelu_tanh",
+    "GeluBackward0",
+    ToFloat,
+    |x| 0.5 * x * (1.0 + (cst(x, GELU_K) * (x + 0.044715 * x * x * x)).tanh()),
+    int | x | x,
+    d | x,
+    c | {
         let inner = (x + &(x.powf(3.0) * 0.044715)) * GELU_K;
         let t = inner.tanh();
         let dinner = (x.square() * (3.0 * 0.044715) + 1.0) * GELU_K;
         let dy = (&t + 1.0) * 0.5 + x * &(1.0 - t.square()) * &dinner * 0.5;
         c.grad() * &dy
-    });
-unary_op!(Silu, "silu", "SiluBackward0", ToFloat, |x| x / (1.0 + (-x).exp()), int |x| x,
-    d |x, c| {
+    }
+);
+unary_op!(
+    Silu,
+    "silu",
+    "SiluBackward0",
+    ToFloat,
+    |x| x / (1.0 + (-x).exp()),
+    int | x | x,
+    d | x,
+    c | {
         let s = x.sigmoid();
         c.grad() * &(&s * &(x * &(1.0 - &s) + 1.0))
-    });
-unary_op!(Softplus, "softplus", "SoftplusBackward0", ToFloat,
-    |x| if x > 20.0 { x } else { x.exp().ln_1p() }, int |x| x,
-    d |x, c| {
+    }
+);
+unary_op!(
+    Softplus,
+    "softplus",
+    "SoftplusBackward0",
+    ToFloat,
+    |x| if x > 20.0 { x } else { x.exp().ln_1p() },
+    int | x | x,
+    d | x,
+    c | {
         let s = x.sigmoid();
         c.grad() * &Tensor::where_(&x.gt_scalar(20.0), &Tensor::ones_like(&s), &s)
-    });
-unary_op!(ErfOp, "erf", "ErfBackward0", ToFloat, |x| x.erf_fn(), int |x| x,
-    d |x, c| c.grad() * &(x.square() * -1.0).exp() * FRAC_2_SQRT_PI);
-unary_op!(Floor, "floor", "FloorBackward0", Identity, |x| x.floor(), int |x| x,
-    d |x, c| c.grad() * 0.0);
-unary_op!(Ceil, "ceil", "CeilBackward0", Identity, |x| x.ceil(), int |x| x,
-    d |x, c| c.grad() * 0.0);
-unary_op!(Round, "round", "RoundBackward0", Identity, |x| x.round_half_even(), int |x| x,
-    d |x, c| c.grad() * 0.0);
-unary_op!(Sign, "sign", "SignBackward0", Keep, |x| sign(x), int |x| x.signum(),
-    d |x, c| c.grad() * 0.0);
+    }
+);
+unary_op!(
+    ErfOp,
+    "erf",
+    "ErfBackward0",
+    ToFloat,
+    |x| x.erf_fn(),
+    int | x | x,
+    d | x,
+    c | c.grad() * &(x.square() * -1.0).exp() * FRAC_2_SQRT_PI
+);
+unary_op!(
+    Floor,
+    "floor",
+    "FloorBackward0",
+    Identity,
+    |x| x.floor(),
+    int | x | x,
+    d | x,
+    c | c.grad() * 0.0
+);
+unary_op!(
+    Ceil,
+    "ceil",
+    "CeilBackward0",
+    Identity,
+    |x| x.ceil(),
+    int | x | x,
+    d | x,
+    c | c.grad() * 0.0
+);
+unary_op!(
+    Round,
+    "round",
+    "RoundBackward0",
+    Identity,
+    |x| x.round_half_even(),
+    int | x | x,
+    d | x,
+    c | c.grad() * 0.0
+);
+unary_op!(
+    Sign,
+    "sign",
+    "SignBackward0",
+    Keep,
+    |x| sign(x),
+    int | x | x.signum(),
+    d | x,
+    c | c.grad() * 0.0
+);
 unary_op!(Reciprocal, "reciprocal", "ReciprocalBackward0", ToFloat, saves_output: true,
     |x| 1.0 / x, int |x| x, d |x, c| -(c.grad() * &c.output().square()));
-unary_op!(Square, "square", "PowBackward0", Keep, |x| x * x, int |x| x.wrapping_mul(x),
-    d |x, c| c.grad() * x * 2.0);
+unary_op!(
+    Square,
+    "square",
+    "PowBackward0",
+    Keep,
+    |x| x * x,
+    int | x | x.wrapping_mul(x),
+    d | x,
+    c | c.grad() * x * 2.0
+);
 
 /// `leaky_relu(x) = x` for x > 0, `slope * x` otherwise.
 #[derive(Clone, Copy)]
@@ -281,18 +414,10 @@ impl UnaryOp for LeakyRelu {
     const GRAD_NAME: &'static str = "LeakyReluBackward0";
     const INTS: Ints = Ints::ToFloat;
     fn f32(&self, x: f32) -> f32 {
-        if x > 0.0 {
-            x
-        } else {
-            x * self.0 as f32
-        }
+        if x > 0.0 { x } else { x * self.0 as f32 }
     }
     fn f64(&self, x: f64) -> f64 {
-        if x > 0.0 {
-            x
-        } else {
-            x * self.0
-        }
+        if x > 0.0 { x } else { x * self.0 }
     }
     fn derivative(&self, x: &Tensor, c: &BackwardCtx) -> Tensor {
         let slope = Tensor::full_like(x, self.0);
@@ -311,11 +436,7 @@ impl UnaryOp for Elu {
         self.f64(x as f64) as f32
     }
     fn f64(&self, x: f64) -> f64 {
-        if x > 0.0 {
-            x
-        } else {
-            self.0 * x.exp_m1()
-        }
+        if x > 0.0 { x } else { self.0 * x.exp_m1() }
     }
     fn derivative(&self, x: &Tensor, c: &BackwardCtx) -> Tensor {
         let neg = x.exp() * self.0;

@@ -1,7 +1,7 @@
 //! Elementwise kernels over strided inputs: a contiguous fast path the compiler vectorises,
 //! a strided path that walks runs along the innermost dim, and threads above a size threshold.
 
-use super::strided::{Walk, PARALLEL_THRESHOLD};
+use super::strided::{PARALLEL_THRESHOLD, Walk};
 use crate::layout::Layout;
 use rayon::prelude::*;
 
@@ -29,7 +29,11 @@ pub(crate) fn fill_runs<const N: usize, U: Send>(
 }
 
 /// `f` applied to every element of the strided `src`, in row-major order.
-pub(crate) fn unary_map<T, U>(src: &[T], layout: &Layout, f: impl Fn(T) -> U + Sync + Send) -> Vec<U>
+pub(crate) fn unary_map<T, U>(
+    src: &[T],
+    layout: &Layout,
+    f: impl Fn(T) -> U + Sync + Send,
+) -> Vec<U>
 where
     T: Copy + Sync,
     U: Copy + Send + Default,
@@ -104,7 +108,9 @@ where
         match (sa, sb) {
             (1, 1) => {
                 let (x, y) = (&a[oa..oa + len], &b[ob..ob + len]);
-                o.iter_mut().zip(x.iter().zip(y)).for_each(|(o, (&x, &y))| *o = f(x, y));
+                o.iter_mut()
+                    .zip(x.iter().zip(y))
+                    .for_each(|(o, (&x, &y))| *o = f(x, y));
             }
             (1, 0) => {
                 let (x, y) = (&a[oa..oa + len], b[ob]);
@@ -117,7 +123,10 @@ where
             _ => {
                 for (i, o) in o.iter_mut().enumerate() {
                     let i = i as isize;
-                    *o = f(a[(oa as isize + i * sa) as usize], b[(ob as isize + i * sb) as usize]);
+                    *o = f(
+                        a[(oa as isize + i * sa) as usize],
+                        b[(ob as isize + i * sb) as usize],
+                    );
                 }
             }
         }

@@ -67,7 +67,11 @@ where
     };
     let a = own(a, &[c]);
     let b = own(b, &[c, &a]);
-    let (gc, ga, gb) = (c.storage_cell().read(), a.storage_cell().read(), b.storage_cell().read());
+    let (gc, ga, gb) = (
+        c.storage_cell().read(),
+        a.storage_cell().read(),
+        b.storage_cell().read(),
+    );
     let out = elementwise::ternary_map(
         (gc.cpu().typed::<C>(), c.layout()),
         (ga.cpu().typed::<A>(), a.layout()),

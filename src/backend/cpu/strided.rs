@@ -40,7 +40,12 @@ impl<const N: usize> Walk<N> {
     /// Calls `f(offsets, len)` for each run of the `count` elements from linear index `start`:
     /// `offsets[k]` is operand k's storage index of the run's first element; along the run,
     /// operand k advances by `inner_strides()[k]`.
-    pub(crate) fn for_each_run(&self, start: usize, count: usize, mut f: impl FnMut([isize; N], usize)) {
+    pub(crate) fn for_each_run(
+        &self,
+        start: usize,
+        count: usize,
+        mut f: impl FnMut([isize; N], usize),
+    ) {
         if count == 0 {
             return;
         }
@@ -107,7 +112,9 @@ mod tests {
         let w = Walk::new([l]);
         let s = w.inner_strides()[0];
         let mut v = Vec::new();
-        w.for_each_run(start, count, |o, n| v.extend((0..n).map(|i| o[0] + i as isize * s)));
+        w.for_each_run(start, count, |o, n| {
+            v.extend((0..n).map(|i| o[0] + i as isize * s))
+        });
         v
     }
 
