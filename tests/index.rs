@@ -3,7 +3,7 @@
 //! PyTorch fixtures in tests/golden/index.json (plus the `repeat` cases of shape.json).
 
 use firebrand::autograd::{gradcheck, gradgradcheck};
-use firebrand::{tensor, DType, Ellipsis, IndexItem, NewAxis, Slice, Tensor};
+use firebrand::{DType, Ellipsis, IndexItem, NewAxis, Slice, Tensor, tensor};
 
 const ALL_DTYPES: [DType; 9] = [
     DType::F16,
@@ -40,7 +40,13 @@ fn i64s(t: &Tensor) -> Vec<i64> {
 fn expect_in(dtype: DType, positions: &[i64]) -> Vec<f64> {
     positions
         .iter()
-        .map(|&p| if dtype == DType::Bool { (p != 0) as i64 as f64 } else { p as f64 })
+        .map(|&p| {
+            if dtype == DType::Bool {
+                (p != 0) as i64 as f64
+            } else {
+                p as f64
+            }
+        })
         .collect()
 }
 
@@ -148,7 +154,11 @@ fn i_takes_tuples_of_up_to_six_items_and_runtime_lists() {
         .collect();
     assert_eq!(i64s(&v), expect);
     assert_eq!(a.i((1,)).shape(), &[3, 4, 5, 6]);
-    let items = vec![IndexItem::Select(-1), IndexItem::from(1..3), IndexItem::NewAxis];
+    let items = vec![
+        IndexItem::Select(-1),
+        IndexItem::from(1..3),
+        IndexItem::NewAxis,
+    ];
     assert_eq!(a.i(items.clone()).shape(), &[2, 1, 4, 5, 6]);
     assert_eq!(a.i(items.as_slice()).shape(), &[2, 1, 4, 5, 6]);
 }
@@ -192,14 +202,26 @@ fn i_is_differentiable() {
 fn in_place_writes_go_through_index_views() {
     let x = tensor!([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]]);
     x.i((2, ..)).mul_(&Tensor::scalar(2.0f32));
-    assert_eq!(x.to_vec::<f32>(), vec![1.0, 2.0, 3.0, 4.0, 10.0, 12.0, 7.0, 8.0]);
+    assert_eq!(
+        x.to_vec::<f32>(),
+        vec![1.0, 2.0, 3.0, 4.0, 10.0, 12.0, 7.0, 8.0]
+    );
     let y = tensor!([[-1.0, -2.0], [-3.0, -4.0]]);
     x.narrow(0, 1, 2).copy_(&y);
-    assert_eq!(x.to_vec::<f32>(), vec![1.0, 2.0, -1.0, -2.0, -3.0, -4.0, 7.0, 8.0]);
+    assert_eq!(
+        x.to_vec::<f32>(),
+        vec![1.0, 2.0, -1.0, -2.0, -3.0, -4.0, 7.0, 8.0]
+    );
     x.i((Slice::all().step(3), 1)).fill_(0.0);
-    assert_eq!(x.to_vec::<f32>(), vec![1.0, 0.0, -1.0, -2.0, -3.0, -4.0, 7.0, 0.0]);
+    assert_eq!(
+        x.to_vec::<f32>(),
+        vec![1.0, 0.0, -1.0, -2.0, -3.0, -4.0, 7.0, 0.0]
+    );
     x.i((.., 0)).add_(&tensor!([10.0, 20.0, 30.0, 40.0]));
-    assert_eq!(x.to_vec::<f32>(), vec![11.0, 0.0, 19.0, -2.0, 27.0, -4.0, 47.0, 0.0]);
+    assert_eq!(
+        x.to_vec::<f32>(),
+        vec![11.0, 0.0, 19.0, -2.0, 27.0, -4.0, 47.0, 0.0]
+    );
 }
 
 #[test]
@@ -246,25 +268,45 @@ fn index_select_picks_rows_in_order_with_repeats() {
     let b = iota(&[2, 3, 2]);
     assert_eq!(i64s(&b.index_select(1, &tensor!([1]))), vec![2, 3, 8, 9]);
     // an empty index gives an empty dim, a 0-d index a dim of size 1
-    assert_eq!(a.index_select(0, &Tensor::zeros([0], DType::I64)).shape(), &[0, 4]);
-    assert_eq!(i64s(&a.index_select(1, &Tensor::scalar(2i64))), vec![2, 6, 10]);
+    assert_eq!(
+        a.index_select(0, &Tensor::zeros([0], DType::I64)).shape(),
+        &[0, 4]
+    );
+    assert_eq!(
+        i64s(&a.index_select(1, &Tensor::scalar(2i64))),
+        vec![2, 6, 10]
+    );
     assert_eq!(a.index_select(1, &Tensor::scalar(2i64)).shape(), &[3, 1]);
     // a 0-d input takes a 1-element index and stays 0-d
-    assert_eq!(Tensor::scalar(5.0f32).index_select(0, &tensor!([0])).shape(), &[] as &[usize]);
+    assert_eq!(
+        Tensor::scalar(5.0f32)
+            .index_select(0, &tensor!([0]))
+            .shape(),
+        &[] as &[usize]
+    );
 }
 
 #[test]
 fn index_select_accepts_i32_and_non_contiguous_operands() {
     let a = iota(&[3, 4]);
     let idx32 = Tensor::from_vec(vec![1i32, 0], [2]);
-    assert_eq!(i64s(&a.index_select(0, &idx32)), vec![4, 5, 6, 7, 0, 1, 2, 3]);
+    assert_eq!(
+        i64s(&a.index_select(0, &idx32)),
+        vec![4, 5, 6, 7, 0, 1, 2, 3]
+    );
     // transposed input: rows of a.t() are columns of a
     let t = a.t();
-    assert_eq!(i64s(&t.index_select(0, &tensor!([3, 0]))), vec![3, 7, 11, 0, 4, 8]);
+    assert_eq!(
+        i64s(&t.index_select(0, &tensor!([3, 0]))),
+        vec![3, 7, 11, 0, 4, 8]
+    );
     assert_eq!(i64s(&t.index_select(1, &tensor!([2]))), vec![8, 9, 10, 11]);
     // a strided (every other element) and a flipped index
     let idx = tensor!([2, 9, 0, 9, 1]).i(Slice::all().step(2));
-    assert_eq!(i64s(&a.index_select(0, &idx)), i64s(&a.index_select(0, &tensor!([2, 0, 1]))));
+    assert_eq!(
+        i64s(&a.index_select(0, &idx)),
+        i64s(&a.index_select(0, &tensor!([2, 0, 1])))
+    );
     let flipped = tensor!([0, 2]).flip([0]);
     assert_eq!(i64s(&a.index_select(1, &flipped)), vec![2, 0, 6, 4, 10, 8]);
 }
@@ -286,7 +328,10 @@ fn index_select_gradient_adds_up_repeated_rows() {
     let x = Tensor::zeros([3, 2], DType::F64).requires_grad_(true);
     let y = x.index_select(0, &tensor!([2, 0, 2]));
     assert_eq!(y.grad_fn_name().as_deref(), Some("IndexSelectBackward0"));
-    y.backward_with(&Tensor::from_vec(vec![1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0], [3, 2]));
+    y.backward_with(&Tensor::from_vec(
+        vec![1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0],
+        [3, 2],
+    ));
     assert_eq!(f64s(&x.grad().unwrap()), vec![3.0, 4.0, 0.0, 0.0, 6.0, 8.0]);
     let x = randn_f64(&[4, 3]);
     let idx = tensor!([3, 1, 3]);
@@ -309,7 +354,9 @@ fn try_index_select_reports_errors() {
     assert!(msg(a.try_index_select(0, &tensor!([[0]]))).contains("supposed to be a vector"));
     assert!(msg(a.try_index_select(0, &tensor!([0.0]))).contains("int64"));
     assert!(msg(a.try_index_select(2, &tensor!([0]))).contains("out of range"));
-    assert!(msg(Tensor::scalar(1i64).try_index_select(0, &tensor!([0, 0]))).contains("only 1 value"));
+    assert!(
+        msg(Tensor::scalar(1i64).try_index_select(0, &tensor!([0, 0]))).contains("only 1 value")
+    );
 }
 
 // ----- gather --------------------------------------------------------------------------------
@@ -331,7 +378,12 @@ fn gather_follows_the_index_along_dim() {
     assert_eq!(i64s(&out), vec![1, 2, 5]);
     let empty = b.gather(0, &Tensor::zeros([0, 4], DType::I64));
     assert_eq!(empty.shape(), &[0, 4]);
-    assert_eq!(Tensor::scalar(7i64).gather(0, &Tensor::scalar(0i64)).item::<i64>(), 7);
+    assert_eq!(
+        Tensor::scalar(7i64)
+            .gather(0, &Tensor::scalar(0i64))
+            .item::<i64>(),
+        7
+    );
 }
 
 #[test]
@@ -372,7 +424,11 @@ fn gather_gradient_scatters_back_with_repeats() {
     let idx = tensor!([[3, 0, 0], [1, 2, 3]]);
     gradcheck(|xs| xs[0].gather(1, &idx), &[&x]).unwrap();
     gradcheck(|xs| xs[0].t().gather(0, &idx.t()), &[&x]).unwrap();
-    gradgradcheck(|xs| xs[0].gather(0, &tensor!([[2, 0, 1, 2]])).square(), &[&x]).unwrap();
+    gradgradcheck(
+        |xs| xs[0].gather(0, &tensor!([[2, 0, 1, 2]])).square(),
+        &[&x],
+    )
+    .unwrap();
 }
 
 #[test]
@@ -386,7 +442,10 @@ fn try_gather_reports_errors() {
     let a = iota(&[2, 3]);
     let msg = |r: firebrand::Result<Tensor>| r.unwrap_err().to_string();
     assert!(msg(a.try_gather(0, &tensor!([1]))).contains("same number of dimensions"));
-    assert!(msg(a.try_gather(0, &tensor!([[0, 0, 0, 0]]))).contains("size does not match at dimension 1"));
+    assert!(
+        msg(a.try_gather(0, &tensor!([[0, 0, 0, 0]])))
+            .contains("size does not match at dimension 1")
+    );
     assert!(msg(a.try_gather(1, &tensor!([[-1]]))).contains("index -1 is out of bounds"));
     assert!(msg(a.try_gather(1, &tensor!([[true]]))).contains("int64"));
     assert!(msg(a.try_gather(-3, &tensor!([[0]]))).contains("out of range"));
@@ -404,7 +463,11 @@ fn scatter_writes_src_where_the_index_points() {
     assert_eq!(x.to_vec::<f32>(), vec![0.0; 6], "scatter is out of place");
     // dim 0: out[idx[i][j]][j] = src[i][j]; src may be larger than the index
     let y = iota(&[3, 2]);
-    let out = y.scatter(0, &tensor!([[2, 0]]), &tensor!([[-1, -2, -9], [-9, -9, -9]]));
+    let out = y.scatter(
+        0,
+        &tensor!([[2, 0]]),
+        &tensor!([[-1, -2, -9], [-9, -9, -9]]),
+    );
     assert_eq!(i64s(&out), vec![0, -2, 2, 3, -1, 5]);
     // a 0-d tensor with 0-d index and src
     let s = Tensor::scalar(1.0f64).scatter(0, &Tensor::scalar(0i64), &Tensor::scalar(2.0f64));
@@ -422,7 +485,11 @@ fn scatter_add_adds_up_repeats() {
     assert_eq!(i64s(&out), vec![30, 31, 2, 3, 4, 8]);
     // integer sums wrap, bool sums are a logical or (as in PyTorch)
     let b = Tensor::from_vec(vec![true, false], [2]);
-    let out = b.scatter_add(0, &tensor!([0, 0]), &Tensor::from_vec(vec![true, true], [2]));
+    let out = b.scatter_add(
+        0,
+        &tensor!([0, 0]),
+        &Tensor::from_vec(vec![true, true], [2]),
+    );
     assert_eq!(out.to_vec::<bool>(), vec![true, false]);
     let i8s = Tensor::from_vec(vec![127i8], [1]);
     let out = i8s.scatter_add(0, &tensor!([0]), &Tensor::from_vec(vec![1i8], [1]));
@@ -434,13 +501,23 @@ fn scatter_walks_non_contiguous_operands() {
     let base = iota(&[3, 2]).t(); // [[0, 2, 4], [1, 3, 5]]
     let src = tensor!([[10, 30], [20, 40]]).t(); // [[10, 20], [30, 40]]
     let idx = tensor!([[1, 2], [0, 0]]);
-    assert_eq!(i64s(&base.scatter(1, &idx, &src)), vec![0, 10, 20, 40, 3, 5]);
-    assert_eq!(i64s(&base.scatter_add(1, &idx, &src)), vec![0, 12, 24, 71, 3, 5]);
+    assert_eq!(
+        i64s(&base.scatter(1, &idx, &src)),
+        vec![0, 10, 20, 40, 3, 5]
+    );
+    assert_eq!(
+        i64s(&base.scatter_add(1, &idx, &src)),
+        vec![0, 12, 24, 71, 3, 5]
+    );
     let wide = tensor!([[1], [0]]).expand([2, 3]);
     let out = Tensor::zeros([2, 3], DType::I64).scatter_add(0, &wide, &iota(&[2, 3]));
     assert_eq!(i64s(&out), vec![3, 4, 5, 0, 1, 2]);
     let idx32 = Tensor::from_vec(vec![2i32, 2], [2]);
-    let out = Tensor::zeros([3], DType::F64).scatter_add(0, &idx32, &tensor!([1.5, 2.0]).to_dtype(DType::F64));
+    let out = Tensor::zeros([3], DType::F64).scatter_add(
+        0,
+        &idx32,
+        &tensor!([1.5, 2.0]).to_dtype(DType::F64),
+    );
     assert_eq!(f64s(&out), vec![0.0, 0.0, 3.5]);
 }
 
@@ -490,8 +567,16 @@ fn scatter_add_gradients_follow_pytorch() {
     let y = x.scatter_add(1, &idx, &src);
     assert_eq!(y.grad_fn_name().as_deref(), Some("ScatterAddBackward0"));
     gradcheck(|xs| xs[0].scatter_add(1, &idx, &xs[1]), &[&x, &src]).unwrap();
-    gradcheck(|xs| xs[0].t().scatter_add(0, &idx.t(), &xs[1].t()), &[&x, &src]).unwrap();
-    gradgradcheck(|xs| xs[0].scatter_add(1, &idx, &xs[1]).square(), &[&x, &src]).unwrap();
+    gradcheck(
+        |xs| xs[0].t().scatter_add(0, &idx.t(), &xs[1].t()),
+        &[&x, &src],
+    )
+    .unwrap();
+    gradgradcheck(
+        |xs| xs[0].scatter_add(1, &idx, &xs[1]).square(),
+        &[&x, &src],
+    )
+    .unwrap();
     // by hand: the part of src the index does not reach gets a zero gradient
     let src = Tensor::zeros([1, 3], DType::F64).requires_grad_(true);
     let y = Tensor::zeros([1, 2], DType::F64).scatter_add(1, &tensor!([[1, 1]]), &src);
@@ -521,7 +606,9 @@ fn try_scatter_reports_errors() {
     assert!(msg(x.try_scatter(0, &tensor!([[0], [0], [0]]), &src)).contains("no larger than src"));
     assert!(msg(x.try_scatter(0, &tensor!([0]), &src)).contains("same number of dimensions"));
     assert!(msg(x.try_scatter_add(1, &tensor!([[0.5]]), &src)).contains("int64"));
-    assert!(msg(x.try_scatter_add(1, &tensor!([[0]]), &src.to_dtype(DType::F64))).contains("dtype"));
+    assert!(
+        msg(x.try_scatter_add(1, &tensor!([[0]]), &src.to_dtype(DType::F64))).contains("dtype")
+    );
 }
 
 // ----- repeat --------------------------------------------------------------------------------
@@ -536,7 +623,10 @@ fn repeat_tiles_like_pytorch() {
     assert_eq!(i64s(&lead), vec![1, 2, 3, 4, 1, 2, 3, 4]);
     let row = tensor!([1, 2, 3]);
     assert_eq!(row.repeat([2, 2]).shape(), &[2, 6]);
-    assert_eq!(i64s(&row.repeat([2, 2])), vec![1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]);
+    assert_eq!(
+        i64s(&row.repeat([2, 2])),
+        vec![1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]
+    );
     assert_eq!(a.repeat([1, 2, 0]).shape(), &[1, 4, 0]);
     assert_eq!(Tensor::scalar(3i64).repeat([2]).to_vec::<i64>(), vec![3, 3]);
     // always a copy: writing to it leaves the input alone
@@ -553,7 +643,11 @@ fn repeat_works_for_every_dtype() {
     for dtype in ALL_DTYPES {
         let out = small(&[2], dtype).repeat([2, 2]);
         assert_eq!(out.dtype(), dtype);
-        assert_eq!(f64s(&out), expect_in(dtype, &[0, 1, 0, 1, 0, 1, 0, 1]), "{dtype}");
+        assert_eq!(
+            f64s(&out),
+            expect_in(dtype, &[0, 1, 0, 1, 0, 1, 0, 1]),
+            "{dtype}"
+        );
     }
 }
 
@@ -562,7 +656,10 @@ fn repeat_gradient_sums_the_tiles() {
     let x = Tensor::zeros([2], DType::F64).requires_grad_(true);
     let y = x.repeat([2, 2]);
     assert_eq!(y.grad_fn_name().as_deref(), Some("RepeatBackward0"));
-    y.backward_with(&Tensor::from_vec((1..=8).map(|v| v as f64).collect(), [2, 4]));
+    y.backward_with(&Tensor::from_vec(
+        (1..=8).map(|v| v as f64).collect(),
+        [2, 4],
+    ));
     // x[0] is at columns 0 and 2 of both rows: 1 + 3 + 5 + 7
     assert_eq!(f64s(&x.grad().unwrap()), vec![16.0, 20.0]);
     let x = randn_f64(&[2, 3]);
@@ -572,7 +669,9 @@ fn repeat_gradient_sums_the_tiles() {
 }
 
 #[test]
-#[should_panic(expected = "repeat: the number of repeats (1) cannot be smaller than the number of dims")]
+#[should_panic(
+    expected = "repeat: the number of repeats (1) cannot be smaller than the number of dims"
+)]
 fn repeat_panics_on_too_few_repeats() {
     tensor!([[1, 2]]).repeat([2]);
 }
@@ -580,8 +679,18 @@ fn repeat_panics_on_too_few_repeats() {
 #[test]
 fn try_repeat_reports_errors() {
     let a = tensor!([[1, 2]]);
-    assert!(a.try_repeat([2]).unwrap_err().to_string().contains("cannot be smaller"));
-    assert!(a.try_repeat([1, -2]).unwrap_err().to_string().contains("non-negative"));
+    assert!(
+        a.try_repeat([2])
+            .unwrap_err()
+            .to_string()
+            .contains("cannot be smaller")
+    );
+    assert!(
+        a.try_repeat([1, -2])
+            .unwrap_err()
+            .to_string()
+            .contains("non-negative")
+    );
     assert!(a.try_repeat([usize::MAX, 2]).is_err());
 }
 
@@ -603,7 +712,12 @@ mod golden {
 
     fn decode(v: &Value) -> Tensor {
         let dtype = DType::from_name(v["dtype"].as_str().unwrap()).expect("a dtype");
-        let shape: Vec<usize> = v["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
+        let shape: Vec<usize> = v["shape"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_u64().unwrap() as usize)
+            .collect();
         let data = v["data"].as_array().unwrap();
         if dtype == DType::I64 {
             let ints: Vec<i64> = data.iter().map(|d| d.as_i64().unwrap()).collect();
@@ -629,7 +743,12 @@ mod golden {
             "scatter" => inputs[0].scatter(dim(), &inputs[1], &inputs[2]),
             "scatter_add" => inputs[0].scatter_add(dim(), &inputs[1], &inputs[2]),
             "repeat" => {
-                let reps: Vec<i64> = args["repeats"].as_array().unwrap().iter().map(|r| r.as_i64().unwrap()).collect();
+                let reps: Vec<i64> = args["repeats"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.as_i64().unwrap())
+                    .collect();
                 inputs[0].repeat(reps)
             }
             other => panic!("unexpected op {other}"),
@@ -657,17 +776,29 @@ mod golden {
         assert_eq!(out.dtype(), expect.dtype(), "{name}: dtype");
         // scatter_add may sum in another order than PyTorch: allow the last bits
         for (o, e) in f64s(&out).iter().zip(f64s(&expect)) {
-            assert!((o - e).abs() <= 1e-12 * e.abs().max(1.0), "{name}: {o} vs {e}");
+            assert!(
+                (o - e).abs() <= 1e-12 * e.abs().max(1.0),
+                "{name}: {o} vs {e}"
+            );
         }
-        let Some(grads) = case.get("grads") else { return };
+        let Some(grads) = case.get("grads") else {
+            return;
+        };
         out.backward_with(&decode(&case["grad_output"]));
         for (k, (input, want)) in inputs.iter().zip(grads.as_array().unwrap()).enumerate() {
             if want.is_null() {
                 continue;
             }
-            let got = f64s(&input.grad().unwrap_or_else(|| panic!("{name}: no grad for input {k}")));
+            let got = f64s(
+                &input
+                    .grad()
+                    .unwrap_or_else(|| panic!("{name}: no grad for input {k}")),
+            );
             for (g, w) in got.iter().zip(f64s(&decode(want))) {
-                assert!((g - w).abs() <= 1e-12, "{name}: grad of input {k}: {g} vs {w}");
+                assert!(
+                    (g - w).abs() <= 1e-12,
+                    "{name}: grad of input {k}: {g} vs {w}"
+                );
             }
         }
     }
@@ -681,7 +812,10 @@ mod golden {
 
     #[test]
     fn repeat_fixtures_match_pytorch() {
-        let all: Vec<Value> = cases("shape.json").into_iter().filter(|c| c["op"] == "repeat").collect();
+        let all: Vec<Value> = cases("shape.json")
+            .into_iter()
+            .filter(|c| c["op"] == "repeat")
+            .collect();
         assert!(all.len() >= 6);
         all.iter().for_each(check);
     }

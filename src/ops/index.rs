@@ -7,14 +7,14 @@
 //! view built from `select`, `narrow`, `slice_step` and `unsqueeze`, so autograd and in-place
 //! writes go through it.
 
-use crate::autograd::{no_grad, Record};
+use crate::autograd::{Record, no_grad};
 use crate::backend::cpu;
 use crate::dtype::DType;
-use crate::error::{or_panic, Error, Result};
+use crate::error::{Error, Result, or_panic};
 use crate::layout::Layout;
 use crate::ops::binary::same_device;
-use crate::ops::shape_ops::{embed, Transform};
-use crate::shape::{normalize_dim, IntoShape};
+use crate::ops::shape_ops::{Transform, embed};
+use crate::shape::{IntoShape, normalize_dim};
 use crate::tensor::Tensor;
 use std::ops::{Range, RangeFrom, RangeFull, RangeInclusive, RangeTo, RangeToInclusive};
 use std::sync::Arc;
@@ -176,7 +176,8 @@ impl From<RangeFull> for IndexItem {
 
 /// An index value as `isize`, saturating (a `usize` past `isize::MAX` is past any end anyway).
 fn to_isize<T: TryInto<isize>>(v: T, positive: bool) -> isize {
-    v.try_into().unwrap_or(if positive { isize::MAX } else { isize::MIN })
+    v.try_into()
+        .unwrap_or(if positive { isize::MAX } else { isize::MIN })
 }
 
 /// The exclusive end for an inclusive one: `..=-1` runs to the end.
@@ -492,9 +493,7 @@ fn on_scalar(
 
 /// A layout change that narrows every dim to the leading `shape` corner.
 fn corner(shape: Vec<usize>) -> Transform {
-    Arc::new(move |l: &Layout| {
-        (0..shape.len()).fold(l.clone(), |l, d| l.narrow(d, 0, shape[d]))
-    })
+    Arc::new(move |l: &Layout| (0..shape.len()).fold(l.clone(), |l, d| l.narrow(d, 0, shape[d])))
 }
 
 impl Tensor {
@@ -540,7 +539,8 @@ impl Tensor {
         }
         let idx = no_grad(|| index_as_i64(OP, self, index).map(|i| i.reshape([-1]).contiguous()))?;
         check_in_range(OP, &idx, d, self.shape()[d])?;
-        let out = crate::with_dtype!(self.dtype(), T => cpu::index::index_select::<T>(self, d, &idx));
+        let out =
+            crate::with_dtype!(self.dtype(), T => cpu::index::index_select::<T>(self, d, &idx));
         let (shape, saved) = (self.shape().to_vec(), idx.clone());
         Ok(Record::new("IndexSelectBackward0", &[self])
             .save(&[&idx])
@@ -650,33 +650,48 @@ impl Tensor {
     }
 
     /// scatter and scatter_add: checks, the kernel, and the derivative.
-    fn scatter_op(&self, op: &'static str, dim: isize, index: &Tensor, src: &Tensor, add: bool) -> Result<Tensor> {
+    fn scatter_op(
+        &self,
+        op: &'static str,
+        dim: isize,
+        index: &Tensor,
+        src: &Tensor,
+        add: bool,
+    ) -> Result<Tensor> {
         let d = normalize_dim(op, dim, self.dim())?;
         if self.dim() == 0 && index.dim() <= 1 && src.dim() <= 1 {
             let (flat_idx, flat_src) = (index.reshape([-1]), src.reshape([-1]));
-            return on_scalar(self, &[], |x| x.scatter_op(op, 0, &flat_idx, &flat_src, add));
+            return on_scalar(self, &[], |x| {
+                x.scatter_op(op, 0, &flat_idx, &flat_src, add)
+            });
         }
         let idx = no_grad(|| index_as_i64(op, self, index))?;
         check_scatter_args(op, self, &idx, src, d)?;
         let out = crate::with_dtype!(self.dtype(), T => cpu::index::scatter::<T>(self, d, &idx, src, add));
-        let name = if add { "ScatterAddBackward0" } else { "ScatterBackward0" };
+        let name = if add {
+            "ScatterAddBackward0"
+        } else {
+            "ScatterBackward0"
+        };
         let (src_shape, idx_) = (src.shape().to_vec(), idx.clone());
-        Ok(Record::new(name, &[self, src]).save(&[&idx]).finish(out, move |ctx| {
-            let idx = &idx_;
-            let g = ctx.grad();
-            let grad_self = (ctx.needs(0)).then(|| match add {
-                true => g.clone(),
-                false => g.scatter(d as isize, idx, &Tensor::zeros(idx.shape(), g.dtype())),
-            });
-            let grad_src = ctx.needs(1).then(|| {
-                let picked = g.gather(d as isize, idx);
-                match picked.shape() == src_shape.as_slice() {
-                    true => picked,
-                    false => embed(&picked, &src_shape, corner(idx.shape().to_vec())),
-                }
-            });
-            vec![grad_self, grad_src]
-        }))
+        Ok(Record::new(name, &[self, src])
+            .save(&[&idx])
+            .finish(out, move |ctx| {
+                let idx = &idx_;
+                let g = ctx.grad();
+                let grad_self = (ctx.needs(0)).then(|| match add {
+                    true => g.clone(),
+                    false => g.scatter(d as isize, idx, &Tensor::zeros(idx.shape(), g.dtype())),
+                });
+                let grad_src = ctx.needs(1).then(|| {
+                    let picked = g.gather(d as isize, idx);
+                    match picked.shape() == src_shape.as_slice() {
+                        true => picked,
+                        false => embed(&picked, &src_shape, corner(idx.shape().to_vec())),
+                    }
+                });
+                vec![grad_self, grad_src]
+            }))
     }
 
     /// This tensor tiled `repeats[i]` times along each dim (a copy). `repeats` may be longer
@@ -721,7 +736,11 @@ impl Tensor {
         let sizes: Vec<usize> = (0..reps.len())
             .map(|i| if i < lead { 1 } else { self.shape()[i - lead] })
             .collect();
-        let tiles: Vec<usize> = reps.iter().zip(&sizes).flat_map(|(&r, &s)| [r as usize, s]).collect();
+        let tiles: Vec<usize> = reps
+            .iter()
+            .zip(&sizes)
+            .flat_map(|(&r, &s)| [r as usize, s])
+            .collect();
         let single: Vec<usize> = sizes.iter().flat_map(|&s| [1, s]).collect();
         let out_shape: Vec<usize> = tiles.chunks(2).map(|p| p[0] * p[1]).collect();
         crate::shape::checked_numel("repeat", &out_shape)?;
@@ -733,16 +752,27 @@ impl Tensor {
             tiled.contiguous_copy().reshape(out_shape.as_slice())
         });
         let shape = self.shape().to_vec();
-        Ok(Record::new("RepeatBackward0", &[self]).finish(out, move |ctx| {
-            let tile_dims: Vec<usize> = (0..tiles.len()).step_by(2).collect();
-            let g = ctx.grad().reshape(tiles.as_slice()).sum_dim(tile_dims, false);
-            vec![Some(g.reshape(shape.as_slice()))]
-        }))
+        Ok(
+            Record::new("RepeatBackward0", &[self]).finish(out, move |ctx| {
+                let tile_dims: Vec<usize> = (0..tiles.len()).step_by(2).collect();
+                let g = ctx
+                    .grad()
+                    .reshape(tiles.as_slice())
+                    .sum_dim(tile_dims, false);
+                vec![Some(g.reshape(shape.as_slice()))]
+            }),
+        )
     }
 }
 
 /// The shape, dtype and range checks scatter and scatter_add share.
-fn check_scatter_args(op: &str, self_: &Tensor, idx: &Tensor, src: &Tensor, dim: usize) -> Result<()> {
+fn check_scatter_args(
+    op: &str,
+    self_: &Tensor,
+    idx: &Tensor,
+    src: &Tensor,
+    dim: usize,
+) -> Result<()> {
     same_device(op, self_, src)?;
     if src.dtype() != self_.dtype() {
         return Err(Error::msg(format!(
@@ -753,7 +783,8 @@ fn check_scatter_args(op: &str, self_: &Tensor, idx: &Tensor, src: &Tensor, dim:
         )));
     }
     check_index_shape(op, self_, idx, dim)?;
-    let src_fits = src.dim() == idx.dim() && (0..idx.dim()).all(|d| idx.shape()[d] <= src.shape()[d]);
+    let src_fits =
+        src.dim() == idx.dim() && (0..idx.dim()).all(|d| idx.shape()[d] <= src.shape()[d]);
     if !src_fits {
         return Err(Error::msg(format!(
             "{op}(): expected index {:?} to be no larger than src {:?} in every dimension \

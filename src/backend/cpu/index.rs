@@ -3,7 +3,7 @@
 //! access below stays inside its buffer; Rust's bounds checks remain as a second guard.
 
 use super::elementwise::fill_runs;
-use super::strided::{Walk, PARALLEL_THRESHOLD};
+use super::strided::{PARALLEL_THRESHOLD, Walk};
 use crate::dtype::Element;
 use crate::layout::Layout;
 use crate::shape::contiguous_strides;
@@ -98,7 +98,8 @@ pub(crate) fn index_select<T: StorageElement>(src: &Tensor, dim: usize, idx: &Te
     }
     let idx = own_index(idx, src);
     let (gs, gi) = (src.storage_cell().read(), idx.storage_cell().read());
-    let indices = crate::backend::cpu::copy::gather_map(gi.cpu().typed::<i64>(), idx.layout(), |v| v);
+    let indices =
+        crate::backend::cpu::copy::gather_map(gi.cpu().typed::<i64>(), idx.layout(), |v| v);
     let src_data = &gs.cpu().typed::<T>()[src.layout().offset()..];
     let out = select_rows(src_data, src.shape(), dim, &indices);
     Tensor::from_cpu(T::into_storage(out), &shape)
@@ -130,7 +131,9 @@ fn select_rows<T: Copy + Send + Sync + Default>(
             .enumerate()
             .for_each(|(r, row)| copy_row(r, row));
     } else {
-        out.chunks_mut(inner).enumerate().for_each(|(r, row)| copy_row(r, row));
+        out.chunks_mut(inner)
+            .enumerate()
+            .for_each(|(r, row)| copy_row(r, row));
     }
     out
 }
@@ -212,7 +215,10 @@ mod tests {
     #[test]
     fn select_rows_copies_whole_rows() {
         let src: Vec<u8> = (0..6).collect(); // [[0, 1], [2, 3], [4, 5]]
-        assert_eq!(select_rows(&src, &[3, 2], 0, &[2, 0, 2]), vec![4, 5, 0, 1, 4, 5]);
+        assert_eq!(
+            select_rows(&src, &[3, 2], 0, &[2, 0, 2]),
+            vec![4, 5, 0, 1, 4, 5]
+        );
         assert_eq!(select_rows(&src, &[3, 2], 1, &[1]), vec![1, 3, 5]);
     }
 
@@ -221,7 +227,14 @@ mod tests {
         let mut out = vec![0i64; 3];
         let l = Layout::contiguous(&[3]);
         let li = Layout::contiguous(&[4]);
-        scatter_kernel(&mut out, &l, 0, (&[0, 2, 0, 0], &li), (&[1, 2, 3, 4], &li), true);
+        scatter_kernel(
+            &mut out,
+            &l,
+            0,
+            (&[0, 2, 0, 0], &li),
+            (&[1, 2, 3, 4], &li),
+            true,
+        );
         assert_eq!(out, vec![8, 0, 2]);
         assert!(add(true, true));
         assert_eq!(add(i8::MAX, 1i8), i8::MIN);
