@@ -159,8 +159,8 @@ fn i_takes_tuples_of_up_to_six_items_and_runtime_lists() {
         IndexItem::from(1..3),
         IndexItem::NewAxis,
     ];
-    assert_eq!(a.i(items.clone()).shape(), &[2, 1, 5, 6]);
-    assert_eq!(a.i(items.as_slice()).shape(), &[2, 1, 5, 6]);
+    assert_eq!(a.i(items.clone()).shape(), &[2, 1, 4, 5, 6]);
+    assert_eq!(a.i(items.as_slice()).shape(), &[2, 1, 4, 5, 6]);
 }
 
 #[test]
@@ -336,7 +336,7 @@ fn index_select_gradient_adds_up_repeated_rows() {
     let x = randn_f64(&[4, 3]);
     let idx = tensor!([3, 1, 3]);
     gradcheck(|xs| xs[0].index_select(0, &idx), &[&x]).unwrap();
-    gradcheck(|xs| xs[0].t().index_select(0, &idx.i(1..)), &[&x]).unwrap();
+    gradcheck(|xs| xs[0].t().index_select(1, &idx.i(1..)), &[&x]).unwrap();
     gradgradcheck(|xs| xs[0].index_select(1, &tensor!([2, 0])).square(), &[&x]).unwrap();
 }
 
@@ -774,7 +774,13 @@ mod golden {
         let expect = decode(&case["output"]);
         assert_eq!(out.shape(), expect.shape(), "{name}: shape");
         assert_eq!(out.dtype(), expect.dtype(), "{name}: dtype");
-        assert_eq!(f64s(&out), f64s(&expect), "{name}: values");
+        // scatter_add may sum in another order than PyTorch: allow the last bits
+        for (o, e) in f64s(&out).iter().zip(f64s(&expect)) {
+            assert!(
+                (o - e).abs() <= 1e-12 * e.abs().max(1.0),
+                "{name}: {o} vs {e}"
+            );
+        }
         let Some(grads) = case.get("grads") else {
             return;
         };

@@ -745,6 +745,9 @@ impl Tensor {
         let out_shape: Vec<usize> = tiles.chunks(2).map(|p| p[0] * p[1]).collect();
         crate::shape::checked_numel("repeat", &out_shape)?;
         let out = no_grad(|| {
+            if out_shape.contains(&0) {
+                return Tensor::zeros(out_shape.as_slice(), self.dtype());
+            }
             let tiled = self.reshape(single.as_slice()).expand(tiles.as_slice());
             tiled.contiguous_copy().reshape(out_shape.as_slice())
         });
