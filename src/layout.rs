@@ -81,33 +81,6 @@ impl Layout {
         true
     }
 
-    /// The storage index of the element at `index` (one entry per dim).
-    pub(crate) fn storage_index(&self, index: &[usize]) -> usize {
-        let off = index
-            .iter()
-            .zip(&self.strides)
-            .map(|(&i, &s)| i as isize * s)
-            .sum::<isize>();
-        (self.offset as isize + off) as usize
-    }
-
-    /// The smallest and one-past-largest storage index the layout touches (empty: offset..offset).
-    pub(crate) fn storage_span(&self) -> (usize, usize) {
-        if self.numel() == 0 {
-            return (self.offset, self.offset);
-        }
-        let (mut lo, mut hi) = (self.offset as isize, self.offset as isize);
-        for (&d, &s) in self.shape.iter().zip(&self.strides) {
-            let reach = (d as isize - 1) * s;
-            if reach < 0 {
-                lo += reach;
-            } else {
-                hi += reach;
-            }
-        }
-        (lo as usize, hi as usize + 1)
-    }
-
     /// Swaps dims `a` and `b`.
     pub(crate) fn transpose(&self, a: usize, b: usize) -> Layout {
         let mut l = self.clone();
@@ -231,8 +204,8 @@ impl Layout {
         let shape = layouts[0].shape();
         let mut out_shape: Vec<usize> = Vec::with_capacity(shape.len());
         let mut out_strides: Vec<Vec<isize>> = vec![Vec::with_capacity(shape.len()); layouts.len()];
-        for d in 0..shape.len() {
-            if shape[d] == 1 {
+        for (d, &size) in shape.iter().enumerate() {
+            if size == 1 {
                 continue;
             }
             let mergeable = !out_shape.is_empty()
@@ -318,9 +291,7 @@ mod tests {
     }
 
     #[test]
-    fn span_and_coalescing() {
-        let l = Layout::contiguous(&[2, 3]).flip(1);
-        assert_eq!(l.storage_span(), (0, 6));
+    fn coalescing_merges_dense_dims_only() {
         let c = Layout::contiguous(&[2, 3, 4]);
         let (shape, strides) = Layout::coalesce_with(&[&c]);
         assert_eq!((shape, strides), (vec![24], vec![vec![1]]));

@@ -2,7 +2,6 @@
 //! dtype; [`Storage`] adds the device; [`StorageCell`] adds the lock that lets in-place ops
 //! write through views, and the version counter autograd checks.
 
-use crate::device::Device;
 use crate::dtype::{DType, Element};
 use half::{bf16, f16};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -115,11 +114,6 @@ impl CpuStorage {
         T::slice_mut(self)
             .unwrap_or_else(|| panic!("internal: storage holds {dtype} but {} was asked", T::DTYPE))
     }
-
-    /// `n` zeros of `dtype`.
-    pub(crate) fn zeros(dtype: DType, n: usize) -> CpuStorage {
-        crate::with_dtype!(dtype, T => T::into_storage(vec![T::zero(); n]))
-    }
 }
 
 /// A buffer on some device.
@@ -130,13 +124,6 @@ pub enum Storage {
 }
 
 impl Storage {
-    /// The device the buffer lives on.
-    pub fn device(&self) -> Device {
-        match self {
-            Storage::Cpu(_) => Device::Cpu,
-        }
-    }
-
     /// The host buffer; panics for device storage (callers dispatch on the device first).
     pub(crate) fn cpu(&self) -> &CpuStorage {
         match self {

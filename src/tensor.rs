@@ -103,11 +103,6 @@ impl Tensor {
         Arc::ptr_eq(&self.0.storage, &other.0.storage)
     }
 
-    /// True when both handles are the same tensor (not merely the same data).
-    pub(crate) fn same_tensor(&self, other: &Tensor) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-
     // ----- public constructors ---------------------------------------------------------------
 
     /// A tensor from a vector in row-major order; the dtype comes from `T`.
@@ -395,7 +390,8 @@ impl std::fmt::Debug for Tensor {
 }
 
 /// Builds a tensor from a nested array literal: float literals give F32, integer literals
-/// I64, bool literals Bool. A jagged literal does not compile (Rust arrays cannot be ragged).
+/// I64, bool literals Bool, and `u8`/`i8`-suffixed literals U8/I8. A jagged literal does not
+/// compile (Rust arrays cannot be ragged).
 ///
 /// ```
 /// use firebrand::{tensor, DType};
@@ -404,6 +400,7 @@ impl std::fmt::Debug for Tensor {
 /// assert_eq!(tensor!([1, -2, 3]).dtype(), DType::I64);
 /// assert_eq!(tensor!(5).dim(), 0);
 /// assert_eq!(tensor!([[true], [false]]).shape(), &[2, 1]);
+/// assert_eq!(tensor!([200u8, 3]).dtype(), DType::U8);
 /// ```
 #[macro_export]
 macro_rules! tensor {
@@ -422,6 +419,8 @@ pub mod __literal {
         Float(Vec<f32>),
         Int(Vec<i64>),
         Bool(Vec<bool>),
+        U8(Vec<u8>),
+        I8(Vec<i8>),
     }
 
     /// A number or a nested array of numbers; its shape follows from its type.
@@ -454,6 +453,8 @@ pub mod __literal {
     leaf!(i32, Int, |x: i32| x as i64);
     leaf!(i64, Int, |x: i64| x);
     leaf!(bool, Bool, |x: bool| x);
+    leaf!(u8, U8, |x: u8| x);
+    leaf!(i8, I8, |x: i8| x);
 
     impl<T: Literal, const N: usize> Literal for [T; N] {
         fn push_shape(shape: &mut Vec<usize>) {
@@ -478,6 +479,8 @@ pub mod __literal {
             Values::Float(v) => Tensor::from_vec(v, shape),
             Values::Int(v) => Tensor::from_vec(v, shape),
             Values::Bool(v) => Tensor::from_vec(v, shape),
+            Values::U8(v) => Tensor::from_vec(v, shape),
+            Values::I8(v) => Tensor::from_vec(v, shape),
         }
     }
 }

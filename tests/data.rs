@@ -15,7 +15,7 @@ fn digits_has_1797_images_of_every_class_scaled_to_unit_range() {
     assert_eq!(labels.dtype(), DType::I64);
     let px = images.to_vec::<f32>();
     assert!(px.iter().all(|&v| (0.0..=1.0).contains(&v)));
-    assert!(px.iter().any(|&v| v == 1.0), "16/16 appears");
+    assert!(px.contains(&1.0), "16/16 appears");
     let mut counts = [0usize; 10];
     for l in labels.to_vec::<i64>() {
         counts[l as usize] += 1;

@@ -367,8 +367,9 @@ fn matmul_gradient_of_transposed_and_folded_inputs() {
     check_both(
         |xs| {
             xs[0]
+                .t()
                 .unsqueeze(0)
-                .expand([2, 4, 3])
+                .expand([2, 3, 4])
                 .matmul(&xs[1].t().unsqueeze(0))
         },
         &a,

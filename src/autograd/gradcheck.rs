@@ -158,7 +158,8 @@ fn compare(
 ) -> Result<()> {
     for (j, (nc, ac)) in num.iter().zip(ana).enumerate() {
         for (k, (&n, &a)) in nc.iter().zip(ac).enumerate() {
-            if !((a - n).abs() <= o.atol + o.rtol * n.abs()) {
+            let diff = (a - n).abs();
+            if diff.is_nan() || diff > o.atol + o.rtol * n.abs() {
                 return Err(Error::msg(format!(
                     "gradcheck: Jacobian mismatch for input {i} (shape {:?}) at input element \
                      {j}, output element {k}: numerical {n:.6e}, analytical {a:.6e}",

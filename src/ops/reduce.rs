@@ -82,7 +82,7 @@ impl Tensor {
     /// assert_eq!(firebrand::tensor!([[1, 2], [3, 4]]).sum().item::<i64>(), 10);
     /// ```
     pub fn sum(&self) -> Tensor {
-        or_panic(self.try_sum_dim(Vec::<isize>::new(), false))
+        self.sum_over((0..self.dim()).collect(), false, "SumBackward0")
     }
 
     /// The sum over `dims`; `keepdim` keeps them as size 1.
@@ -104,16 +104,20 @@ impl Tensor {
     /// ```
     pub fn try_sum_dim(&self, dims: impl Dims, keepdim: bool) -> Result<Tensor> {
         let dims = normalize_dims("sum_dim", &dims.to_dims(), self.dim())?;
+        Ok(self.sum_over(dims, keepdim, "SumBackward1"))
+    }
+
+    /// The sum over normalised `dims`, recorded under `name` (PyTorch names the all-element
+    /// sum `SumBackward0` and the sum over dims `SumBackward1`).
+    fn sum_over(&self, dims: Vec<usize>, keepdim: bool, name: &'static str) -> Tensor {
         let x = self.to_dtype(sum_dtype(self.dtype()));
         let out = sum_forward(&x, &dims, keepdim);
         let shape = self.shape().to_vec();
-        Ok(
-            Record::new("SumBackward1", &[self]).finish(out, move |ctx| {
-                vec![Some(
-                    unsqueeze_reduced(ctx.grad(), &dims, keepdim).expand(&shape),
-                )]
-            }),
-        )
+        Record::new(name, &[self]).finish(out, move |ctx| {
+            vec![Some(
+                unsqueeze_reduced(ctx.grad(), &dims, keepdim).expand(&shape),
+            )]
+        })
     }
 
     /// The mean of every element (float tensors only), as a 0-d tensor.
@@ -123,7 +127,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn mean(&self) -> Tensor {
-        or_panic(self.try_mean_dim(Vec::<isize>::new(), false))
+        or_panic(self.try_mean_over(Vec::new(), false, "MeanBackward0"))
     }
 
     /// The mean over `dims`.
@@ -143,6 +147,11 @@ impl Tensor {
     /// assert!(firebrand::tensor!([1, 2]).try_mean_dim(0, false).is_err());
     /// ```
     pub fn try_mean_dim(&self, dims: impl Dims, keepdim: bool) -> Result<Tensor> {
+        self.try_mean_over(dims.to_dims(), keepdim, "MeanBackward1")
+    }
+
+    /// The float check every mean shares.
+    fn require_float_mean(&self) -> Result<()> {
         if !self.dtype().is_float() {
             return Err(crate::Error::msg(format!(
                 "mean: could not infer output dtype: the input is {}; mean needs a float \
@@ -150,10 +159,20 @@ impl Tensor {
                 self.dtype()
             )));
         }
-        let d = normalize_dims("mean_dim", &dims.to_dims(), self.dim())?;
-        let count: usize = d.iter().map(|&i| self.shape()[i]).product();
-        let total = self.try_sum_dim(d.iter().map(|&i| i as isize).collect::<Vec<_>>(), keepdim)?;
-        Ok(total / count as f64)
+        Ok(())
+    }
+
+    /// The mean over `dims` (empty: every dim), recorded under `name`.
+    fn try_mean_over(&self, dims: Vec<isize>, keepdim: bool, name: &'static str) -> Result<Tensor> {
+        self.require_float_mean()?;
+        let dims = normalize_dims("mean_dim", &dims, self.dim())?;
+        let count = dims.iter().map(|&i| self.shape()[i]).product::<usize>() as f64;
+        let out = crate::autograd::no_grad(|| self.sum_over(dims.clone(), keepdim, "") / count);
+        let shape = self.shape().to_vec();
+        Ok(Record::new(name, &[self]).finish(out, move |ctx| {
+            let g = unsqueeze_reduced(ctx.grad(), &dims, keepdim).expand(&shape);
+            vec![Some(g / count)]
+        }))
     }
 
     /// Sums broadcast dims away so the result has `shape` (the inverse of broadcasting; used
@@ -296,26 +315,28 @@ fn prod_backward(x: &Tensor, g: &Tensor, dims: &[usize], keepdim: bool) -> Tenso
 /// Softmax or log-softmax along `d` without recording: one fused pass per row when `d` is the
 /// contiguous last dim, else the per-lane logsumexp (in f64) and one elementwise pass.
 fn softmax_forward(x: &Tensor, d: usize, log: bool) -> Tensor {
-    let last = x.dim().saturating_sub(1);
-    if x.dim() > 0 && d == last && x.is_contiguous() {
+    crate::autograd::no_grad(|| {
+        if x.dim() == 0 {
+            return softmax_forward(&x.reshape([1]), 0, log).reshape(());
+        }
+        let last = x.dim() - 1;
+        if d != last || !x.is_contiguous() {
+            // One kernel for every case, so every layout rounds alike: move the dim last.
+            let (d, l) = (d as isize, last as isize);
+            let moved = x.transpose(d, l).contiguous();
+            return softmax_forward(&moved, last, log)
+                .transpose(d, l)
+                .contiguous();
+        }
         let row = x.shape()[d];
-        return crate::with_dtype!(x.dtype(), T => {
+        crate::with_dtype!(x.dtype(), T => {
             let guard = x.storage_cell().read();
             let n = x.numel();
             let src = &guard.cpu().typed::<T>()[x.layout().offset()..x.layout().offset() + n];
             let out = cpu::reduce::softmax_rows(src, row, log, |v: T| v.to_f64(), T::from_f64);
             Tensor::from_cpu(T::into_storage(out), x.shape())
-        });
-    }
-    let dims = if x.dim() == 0 { vec![] } else { vec![d] };
-    let lse = crate::with_dtype!(x.dtype(), T => reduce_with(x, &dims, true, |l: &cpu::reduce::Lane<T>| {
-        cpu::reduce::lane_logsumexp(l, |v: T| v.to_f64())
-    }));
-    let lse = lse.with_layout(lse.layout().broadcast_to(x.shape()));
-    crate::with_dtype!(x.dtype(), T => cpu::zip(x, &lse, |v: T, s: f64| {
-        let shifted = v.to_f64() - s;
-        T::from_f64(if log { shifted } else { shifted.exp() })
-    }))
+        })
+    })
 }
 
 impl Tensor {
@@ -561,7 +582,7 @@ impl Tensor {
     /// The variance of every element (0-d); see [`Tensor::var_dim`].
     ///
     /// ```
-    /// assert_eq!(firebrand::tensor!([1.0, 2.0, 3.0, 4.0]).var(true).item::<f64>(), 5.0 / 3.0_f32 as f64);
+    /// assert_eq!(firebrand::tensor!([1.0, 2.0, 3.0, 4.0]).var(true).item::<f64>(), (5.0f32 / 3.0) as f64);
     /// ```
     #[track_caller]
     pub fn var(&self, unbiased: bool) -> Tensor {
@@ -669,7 +690,7 @@ impl Tensor {
     /// Log-softmax along `dim`: `x - logsumexp(x)`, fused and stable for large inputs.
     ///
     /// ```
-    /// let y = firebrand::tensor!([0.0f64, 0.0]).log_softmax(0).to_vec::<f64>();
+    /// let y = firebrand::Tensor::from_vec(vec![0.0f64, 0.0], [2]).log_softmax(0).to_vec::<f64>();
     /// assert_eq!(y, vec![-2f64.ln(), -2f64.ln()]);
     /// ```
     #[track_caller]

@@ -1,7 +1,6 @@
 //! Copies between layouts and dtypes.
 
 use super::elementwise::unary_map;
-use crate::dtype::Element;
 use crate::layout::Layout;
 
 /// The elements of the strided `src` in row-major order, converted by `f`.
@@ -15,9 +14,4 @@ where
     T: Copy + Send + Default,
 {
     unary_map(src, layout, f)
-}
-
-/// The elements of `src` converted to another element type (PyTorch's casting rules).
-pub(crate) fn cast<S: Element, T: Element>(src: &[S], layout: &Layout) -> Vec<T> {
-    gather_map(src, layout, T::cast_from)
 }

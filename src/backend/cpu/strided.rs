@@ -61,9 +61,9 @@ impl<const N: usize> Walk<N> {
             rem /= self.shape[d];
         }
         let mut offsets = self.base;
-        for d in 0..nd {
-            for (k, o) in offsets.iter_mut().enumerate() {
-                *o += index[d] as isize * self.strides[d][k];
+        for (i, strides) in index.iter().zip(&self.strides) {
+            for (o, s) in offsets.iter_mut().zip(strides) {
+                *o += *i as isize * s;
             }
         }
         let inner = self.shape[nd - 1];
