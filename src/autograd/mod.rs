@@ -100,7 +100,7 @@ impl Node {
 
 /// Records the op that produced `out`: inputs, saved tensors and the derivative.
 ///
-/// ```ignore
+/// ```text
 /// Record::new("MulBackward0", &[a, b]).save(&[a, b]).finish(out, move |ctx| ...)
 /// ```
 pub(crate) struct Record<'a> {
