@@ -327,7 +327,7 @@ impl Tensor {
         let guard = host.0.storage.read();
         let storage = guard.cpu();
         crate::with_dtype!(self.dtype(), S => {
-            crate::backend::cpu::copy::gather_map(storage.typed::<S>(), host.layout(), T::cast_from)
+            crate::backend::cpu::elementwise::unary_map(storage.typed::<S>(), host.layout(), T::cast_from)
         })
     }
 

@@ -99,7 +99,7 @@ pub(crate) fn index_select<T: StorageElement>(src: &Tensor, dim: usize, idx: &Te
     let idx = own_index(idx, src);
     let (gs, gi) = (src.storage_cell().read(), idx.storage_cell().read());
     let indices =
-        crate::backend::cpu::copy::gather_map(gi.cpu().typed::<i64>(), idx.layout(), |v| v);
+        crate::backend::cpu::elementwise::unary_map(gi.cpu().typed::<i64>(), idx.layout(), |v| v);
     let src_data = &gs.cpu().typed::<T>()[src.layout().offset()..];
     let out = select_rows(src_data, src.shape(), dim, &indices);
     Tensor::from_cpu(T::into_storage(out), &shape)

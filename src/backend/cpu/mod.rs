@@ -1,6 +1,5 @@
 //! CPU kernels: strided walking, elementwise maps, copies, reductions.
 
-pub(crate) mod copy;
 pub(crate) mod elementwise;
 pub(crate) mod index;
 pub(crate) mod matmul;
