@@ -56,6 +56,14 @@ pub(crate) enum Category {
 }
 
 impl DType {
+    /// Every dtype, in promotion order (bool, integers, floats).
+    ///
+    /// ```
+    /// assert_eq!(firebrand::DType::ALL.len(), 9);
+    /// assert!(firebrand::DType::ALL.iter().filter(|d| d.is_float()).count() == 4);
+    /// ```
+    pub const ALL: [DType; 9] = ALL_DTYPES;
+
     /// True for F16, BF16, F32 and F64.
     ///
     /// ```

@@ -8,18 +8,6 @@ use std::f64::consts::{E, FRAC_PI_2, FRAC_PI_3, FRAC_PI_4, FRAC_PI_6, LN_2, PI};
 
 const FLOATS: [DType; 4] = [DType::F16, DType::BF16, DType::F32, DType::F64];
 const INTS: [DType; 4] = [DType::I8, DType::I32, DType::I64, DType::U8];
-const ALL: [DType; 9] = [
-    DType::F16,
-    DType::BF16,
-    DType::F32,
-    DType::F64,
-    DType::I8,
-    DType::I32,
-    DType::I64,
-    DType::U8,
-    DType::Bool,
-];
-
 /// Asserts `got` equals `want` elementwise within `tol` (relative above 1), NaN matching NaN
 /// and infinities matching exactly.
 #[track_caller]
@@ -785,7 +773,7 @@ fn binary_every_dtype_on_transposed_operands() {
     let va = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
     let vb = [1.0, 1.0, 2.0, 3.0, 1.0, 2.0]; // <= va, so U8 differences do not wrap
     let (ea, eb) = (transposed_order(va), transposed_order(vb));
-    for dtype in ALL {
+    for dtype in DType::ALL {
         let (a, b) = (transposed(va, dtype), transposed(vb, dtype));
         let ar = f64s(&a);
         let br = f64s(&b);
@@ -1321,8 +1309,8 @@ fn in_place_on_a_non_leaf_is_differentiable() {
 fn to_dtype_between_every_pair() {
     // values every dtype holds exactly
     let values = [0.0, 1.0, 2.0, 5.0, 100.0, 3.0];
-    for from in ALL {
-        for to in ALL {
+    for from in DType::ALL {
+        for to in DType::ALL {
             let x = transposed(values, from);
             let y = x.to_dtype(to);
             assert_eq!(y.dtype(), to);
@@ -1509,7 +1497,7 @@ fn from_vec_size_mismatch_panics() {
 
 #[test]
 fn zeros_ones_full_and_like() {
-    for dtype in ALL {
+    for dtype in DType::ALL {
         let z = Tensor::zeros([2, 3], dtype);
         assert_eq!((z.dtype(), z.shape()), (dtype, &[2usize, 3][..]));
         assert_eq!(f64s(&z), vec![0.0; 6]);

@@ -5,18 +5,6 @@
 use firebrand::autograd::{gradcheck, gradgradcheck};
 use firebrand::{DType, Ellipsis, IndexItem, NewAxis, Slice, Tensor, tensor};
 
-const ALL_DTYPES: [DType; 9] = [
-    DType::F16,
-    DType::BF16,
-    DType::F32,
-    DType::F64,
-    DType::I8,
-    DType::I32,
-    DType::I64,
-    DType::U8,
-    DType::Bool,
-];
-
 /// 0, 1, 2, ... in `shape` (I64).
 fn iota(shape: &[usize]) -> Tensor {
     let n: usize = shape.iter().product();
@@ -178,7 +166,7 @@ fn i_views_a_non_contiguous_input() {
 
 #[test]
 fn i_works_for_every_dtype_and_shares_storage() {
-    for dtype in ALL_DTYPES {
+    for dtype in DType::ALL {
         let a = small(&[3, 4], dtype);
         let v = a.i((1.., Slice::from(1..).step(2)));
         assert_eq!(v.dtype(), dtype);
@@ -314,7 +302,7 @@ fn index_select_accepts_i32_and_non_contiguous_operands() {
 
 #[test]
 fn index_select_works_for_every_dtype() {
-    for dtype in ALL_DTYPES {
+    for dtype in DType::ALL {
         let a = small(&[3, 2], dtype);
         let out = a.index_select(0, &tensor!([2, 0]));
         assert_eq!(out.dtype(), dtype);
@@ -406,7 +394,7 @@ fn gather_walks_non_contiguous_operands() {
 
 #[test]
 fn gather_works_for_every_dtype() {
-    for dtype in ALL_DTYPES {
+    for dtype in DType::ALL {
         let a = small(&[2, 3], dtype);
         let out = a.gather(1, &tensor!([[2, 0], [1, 1]]));
         assert_eq!(out.dtype(), dtype);
@@ -524,7 +512,7 @@ fn scatter_walks_non_contiguous_operands() {
 
 #[test]
 fn scatter_and_scatter_add_work_for_every_dtype() {
-    for dtype in ALL_DTYPES {
+    for dtype in DType::ALL {
         let x = small(&[2, 3], dtype);
         let src = Tensor::ones([2, 2], dtype);
         let idx = tensor!([[2, 0], [1, 1]]);
@@ -641,7 +629,7 @@ fn repeat_tiles_like_pytorch() {
 
 #[test]
 fn repeat_works_for_every_dtype() {
-    for dtype in ALL_DTYPES {
+    for dtype in DType::ALL {
         let out = small(&[2], dtype).repeat([2, 2]);
         assert_eq!(out.dtype(), dtype);
         assert_eq!(

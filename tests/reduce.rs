@@ -27,24 +27,13 @@ fn leaf(data: Vec<f64>, shape: &[usize]) -> Tensor {
     Tensor::from_vec(data, shape).requires_grad_(true)
 }
 
-const ALL_DTYPES: [DType; 9] = [
-    DType::F16,
-    DType::BF16,
-    DType::F32,
-    DType::F64,
-    DType::I8,
-    DType::I32,
-    DType::I64,
-    DType::U8,
-    DType::Bool,
-];
 const FLOATS: [DType; 4] = [DType::F16, DType::BF16, DType::F32, DType::F64];
 
 // ----- max / min over everything ----------------------------------------------------------------
 
 #[test]
 fn max_min_all_by_hand_in_every_dtype() {
-    for dt in ALL_DTYPES {
+    for dt in DType::ALL {
         let a = tensor!([[1, 0, 1], [1, 1, 0]]).to_dtype(dt);
         let (mx, mn) = (a.max(), a.min());
         assert_eq!((mx.dtype(), mx.shape()), (dt, &[][..]), "{dt}");
@@ -169,7 +158,7 @@ fn max_dim_of_a_transposed_3d_view() {
 
 #[test]
 fn arg_reductions_in_every_dtype() {
-    for dt in ALL_DTYPES {
+    for dt in DType::ALL {
         let a = tensor!([[0, 1, 1], [1, 0, 0]]).to_dtype(dt);
         assert_eq!(a.argmax(1, false).to_vec::<i64>(), vec![1, 0], "{dt}");
         assert_eq!(a.argmin(1, false).to_vec::<i64>(), vec![0, 1], "{dt}");
@@ -588,7 +577,7 @@ fn norm_of_integers_panics() {
 
 #[test]
 fn cumsum_by_hand_in_every_dtype() {
-    for dt in ALL_DTYPES {
+    for dt in DType::ALL {
         let a = tensor!([[1, 0, 1], [1, 1, 0]]).to_dtype(dt);
         let want = if dt.is_float() { dt } else { DType::I64 };
         let c = a.cumsum(1);

@@ -401,8 +401,10 @@ pub(crate) fn scalar_operand(t: &Tensor, value: f64) -> Tensor {
     Tensor::full((), value, dtype)
 }
 
+/// The public methods of a binary op: the panicking form, its `try_` twin and the form with a
+/// number; `$run` is the dispatch (`apply` for arithmetic, `compare` for comparisons).
 macro_rules! binary_methods {
-    ($($(#[$doc:meta])* $name:ident, $try_name:ident, $scalar:ident, $op:expr;)*) => {
+    ($run:ident; $($(#[$doc:meta])* $name:ident, $try_name:ident, $scalar:ident, $op:expr;)*) => {
         impl Tensor {
             $(
                 $(#[$doc])*
@@ -413,13 +415,13 @@ macro_rules! binary_methods {
 
                 #[doc = concat!("[`Tensor::", stringify!($name), "`] returning an error instead of panicking.")]
                 pub fn $try_name(&self, other: &Tensor) -> Result<Tensor> {
-                    apply(self, other, $op)
+                    $run(self, other, $op)
                 }
 
                 #[doc = concat!("[`Tensor::", stringify!($name), "`] with a number (which does not widen the tensor's dtype).")]
                 #[track_caller]
                 pub fn $scalar(&self, value: f64) -> Tensor {
-                    or_panic(apply(self, &scalar_operand(self, value), $op))
+                    or_panic($run(self, &scalar_operand(self, value), $op))
                 }
             )*
         }
@@ -427,6 +429,7 @@ macro_rules! binary_methods {
 }
 
 binary_methods! {
+    apply;
     /// Elementwise sum with broadcasting.
     /// ```
     /// let a = firebrand::tensor!([[1.0, 2.0], [3.0, 4.0]]);
@@ -465,32 +468,8 @@ binary_methods! {
     minimum, try_minimum, minimum_scalar, MinimumOp;
 }
 
-macro_rules! compare_methods {
-    ($($(#[$doc:meta])* $name:ident, $try_name:ident, $scalar:ident, $cmp:expr;)*) => {
-        impl Tensor {
-            $(
-                $(#[$doc])*
-                #[track_caller]
-                pub fn $name(&self, other: &Tensor) -> Tensor {
-                    or_panic(self.$try_name(other))
-                }
-
-                #[doc = concat!("[`Tensor::", stringify!($name), "`] returning an error instead of panicking.")]
-                pub fn $try_name(&self, other: &Tensor) -> Result<Tensor> {
-                    compare(self, other, $cmp)
-                }
-
-                #[doc = concat!("[`Tensor::", stringify!($name), "`] against a number.")]
-                #[track_caller]
-                pub fn $scalar(&self, value: f64) -> Tensor {
-                    or_panic(compare(self, &scalar_operand(self, value), $cmp))
-                }
-            )*
-        }
-    };
-}
-
-compare_methods! {
+binary_methods! {
+    compare;
     /// `self == other` elementwise, as a Bool tensor.
     /// ```
     /// assert_eq!(firebrand::tensor!([1, 2]).eq(&firebrand::tensor!([1, 3])).to_vec::<bool>(), vec![true, false]);
