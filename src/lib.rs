@@ -18,6 +18,9 @@
 //! assert_eq!(a.sum_dim(1, false).to_vec::<f32>(), vec![6.0, 15.0]);
 //! ```
 
+// Lets `#[derive(Module)]`'s `::firebrand::..` paths resolve inside this crate too.
+extern crate self as firebrand;
+
 pub mod autograd;
 mod backend;
 pub mod data;
@@ -25,8 +28,11 @@ mod device;
 mod display;
 mod dtype;
 mod error;
+pub mod io;
 mod layout;
+pub mod nn;
 mod ops;
+pub mod optim;
 mod shape;
 mod storage;
 mod tensor;
@@ -38,7 +44,7 @@ pub use error::{Error, Result};
 pub use layout::Layout;
 pub use ops::creation::manual_seed;
 pub use ops::index::{Ellipsis, IndexItem, NewAxis, Slice, TensorIndex};
-pub use shape::{Dims, IntoShape};
+pub use shape::{Dims, IntoShape, IntoSpatial};
 pub use storage::{CpuStorage, StorageElement};
 pub use tensor::Tensor;
 

@@ -277,3 +277,34 @@ mod tests {
         assert_eq!(contiguous_strides(&[2, 3, 4]), vec![12, 4, 1]);
     }
 }
+
+/// Per-spatial-dim sizes for convolution and pooling arguments (kernel size, stride, padding,
+/// dilation): one number for every dim (`3`) or one per dim (`[3, 5]`), as PyTorch accepts
+/// `3` or `(3, 5)`.
+///
+/// ```
+/// use firebrand::IntoSpatial;
+/// assert_eq!(IntoSpatial::<2>::to_spatial(&3), [3, 3]);
+/// assert_eq!([1usize, 2].to_spatial(), [1, 2]);
+/// ```
+pub trait IntoSpatial<const N: usize> {
+    /// The sizes, one per spatial dim (negative numbers become `usize::MAX`, which every op
+    /// refuses with a message).
+    fn to_spatial(&self) -> [usize; N];
+}
+
+macro_rules! impl_into_spatial {
+    ($($t:ty),*) => {$(
+        impl<const N: usize> IntoSpatial<N> for $t {
+            fn to_spatial(&self) -> [usize; N] {
+                [usize::try_from(*self).unwrap_or(usize::MAX); N]
+            }
+        }
+        impl<const N: usize> IntoSpatial<N> for [$t; N] {
+            fn to_spatial(&self) -> [usize; N] {
+                self.map(|v| usize::try_from(v).unwrap_or(usize::MAX))
+            }
+        }
+    )*};
+}
+impl_into_spatial!(usize, i32, i64, isize);

@@ -346,3 +346,49 @@ impl Tensor {
         self.unsqueeze(1).try_mul(&other.unsqueeze(0))
     }
 }
+
+/// `input @ weight^T + bias`, PyTorch's `F.linear`: `input` is `[.., in]`, `weight` is
+/// `[out, in]`, `bias` is `[out]`; the result is `[.., out]`.
+///
+/// ```
+/// use firebrand::nn::functional as F;
+/// use firebrand::tensor;
+/// let x = tensor!([[1.0, 2.0]]);
+/// let w = tensor!([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]]);
+/// let y = F::linear(&x, &w, Some(&tensor!([0.5, 0.5, 0.5])));
+/// assert_eq!(y.to_vec::<f32>(), vec![1.5, 3.5, 4.5]);
+/// ```
+#[track_caller]
+pub fn linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Tensor {
+    or_panic(try_linear(input, weight, bias))
+}
+
+/// [`linear`] returning an error (mismatched sizes) instead of panicking.
+///
+/// ```
+/// use firebrand::nn::functional as F;
+/// use firebrand::tensor;
+/// let err = F::try_linear(&tensor!([[1.0, 2.0]]), &tensor!([[1.0, 2.0, 3.0]]), None).unwrap_err();
+/// assert!(err.to_string().contains("linear"));
+/// ```
+pub fn try_linear(input: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
+    if weight.dim() != 2 || input.dim() == 0 || input.shape()[input.dim() - 1] != weight.shape()[1]
+    {
+        return Err(Error::msg(format!(
+            "linear: expected input [.., in] and weight [out, in], but got input {:?} and \
+             weight {:?}",
+            input.shape(),
+            weight.shape()
+        )));
+    }
+    let out = input.try_matmul(&weight.t())?;
+    match bias {
+        Some(b) if b.shape() != [weight.shape()[0]] => Err(Error::msg(format!(
+            "linear: expected bias of shape [{}], but got {:?}",
+            weight.shape()[0],
+            b.shape()
+        ))),
+        Some(b) => out.try_add(b),
+        None => Ok(out),
+    }
+}

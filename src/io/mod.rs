@@ -1,0 +1,1 @@
+//! Reading and writing tensors: safetensors, NumPy's .npy and .npz.
