@@ -3,6 +3,7 @@
 //! the fixture has them, the gradients of sum(output * grad_output) with respect to each
 //! input. Each case also runs again on non-contiguous copies of its inputs.
 
+use firebrand::nn::functional as F;
 use firebrand::{DType, Tensor};
 use serde_json::Value;
 
@@ -272,6 +273,91 @@ fn run_matmul(op: &str, x: &[Tensor]) -> Tensor {
     }
 }
 
+/// A convolution or pooling size: one number for both spatial dims, or a list of two.
+fn spatial(args: &Value, key: &str) -> [usize; 2] {
+    match &args[key] {
+        Value::Array(v) => [0, 1].map(|i| v[i].as_u64().expect("a size") as usize),
+        v => [v.as_u64().expect("a size") as usize; 2],
+    }
+}
+
+fn run_conv(op: &str, a: &Value, x: &[Tensor]) -> Vec<Tensor> {
+    let size = |key| spatial(a, key);
+    let groups = || a["groups"].as_u64().expect("groups") as usize;
+    let flag = |key: &str| a[key].as_bool().expect("a bool");
+    let bias = x.get(2);
+    vec![match op {
+        "conv2d" => F::conv2d(
+            &x[0],
+            &x[1],
+            bias,
+            size("stride"),
+            size("padding"),
+            size("dilation"),
+            groups(),
+        ),
+        "conv1d" => {
+            let one = |key| size(key)[0];
+            F::conv1d(
+                &x[0],
+                &x[1],
+                bias,
+                one("stride"),
+                one("padding"),
+                one("dilation"),
+                groups(),
+            )
+        }
+        "conv_transpose2d" => F::conv_transpose2d(
+            &x[0],
+            &x[1],
+            bias,
+            size("stride"),
+            size("padding"),
+            size("output_padding"),
+            groups(),
+            size("dilation"),
+        ),
+        "unfold" => F::unfold(
+            &x[0],
+            size("kernel_size"),
+            size("dilation"),
+            size("padding"),
+            size("stride"),
+        ),
+        "fold" => F::fold(
+            &x[0],
+            size("output_size"),
+            size("kernel_size"),
+            size("dilation"),
+            size("padding"),
+            size("stride"),
+        ),
+        "max_pool2d_with_indices" => {
+            let (values, indices) = F::max_pool2d_with_indices(
+                &x[0],
+                size("kernel_size"),
+                size("stride"),
+                size("padding"),
+                size("dilation"),
+                flag("ceil_mode"),
+            );
+            return vec![values, indices];
+        }
+        "avg_pool2d" => F::avg_pool2d(
+            &x[0],
+            size("kernel_size"),
+            size("stride"),
+            size("padding"),
+            flag("ceil_mode"),
+            flag("count_include_pad"),
+            a["divisor_override"].as_u64().map(|d| d as usize),
+        ),
+        "adaptive_avg_pool2d" => F::adaptive_avg_pool2d(&x[0], size("output_size")),
+        other => panic!("unknown conv op {other}"),
+    }]
+}
+
 fn run(family: &str, case: &Case, inputs: &[Tensor]) -> Vec<Tensor> {
     let (op, a) = (case.op.as_str(), &case.args);
     match family {
@@ -281,6 +367,7 @@ fn run(family: &str, case: &Case, inputs: &[Tensor]) -> Vec<Tensor> {
         "shape" => run_shape(op, a, inputs),
         "index" => vec![run_index(op, a, inputs)],
         "matmul" => vec![run_matmul(op, inputs)],
+        "conv" => run_conv(op, a, inputs),
         other => panic!("unknown family {other}"),
     }
 }
@@ -469,4 +556,9 @@ fn golden_index() {
 #[test]
 fn golden_matmul() {
     check_family("matmul");
+}
+
+#[test]
+fn golden_conv() {
+    check_family("conv");
 }

@@ -242,6 +242,25 @@ OPS = {
     "bmm": lambda a, x, y: torch.bmm(x, y),
     "dot": lambda a, x, y: torch.dot(x, y),
     "outer": lambda a, x, y: torch.outer(x, y),
+    # conv (nn.functional; a stride of 0 in pooling means PyTorch's stride=None)
+    "conv2d": lambda a, x, w, *b: F.conv2d(x, w, b[0] if b else None, a["stride"],
+                                           a["padding"], a["dilation"], a["groups"]),
+    "conv1d": lambda a, x, w, *b: F.conv1d(x, w, b[0] if b else None, a["stride"],
+                                           a["padding"], a["dilation"], a["groups"]),
+    "conv_transpose2d": lambda a, x, w, *b: F.conv_transpose2d(
+        x, w, b[0] if b else None, a["stride"], a["padding"], a["output_padding"], a["groups"],
+        a["dilation"]),
+    "unfold": lambda a, x: F.unfold(x, a["kernel_size"], a["dilation"], a["padding"],
+                                    a["stride"]),
+    "fold": lambda a, x: F.fold(x, a["output_size"], a["kernel_size"], a["dilation"],
+                                a["padding"], a["stride"]),
+    "max_pool2d_with_indices": lambda a, x: F.max_pool2d(
+        x, a["kernel_size"], a["stride"] or None, a["padding"], a["dilation"], a["ceil_mode"],
+        return_indices=True),
+    "avg_pool2d": lambda a, x: F.avg_pool2d(
+        x, a["kernel_size"], a["stride"] or None, a["padding"], a["ceil_mode"],
+        a["count_include_pad"], a["divisor_override"]),
+    "adaptive_avg_pool2d": lambda a, x: F.adaptive_avg_pool2d(x, a["output_size"]),
 }
 
 VOCAB = {
@@ -279,6 +298,17 @@ VOCAB = {
     "index": {"index_select": ["dim"], "gather": ["dim"], "scatter": ["dim"],
               "scatter_add": ["dim"]},
     "matmul": {op: [] for op in ["matmul", "mm", "bmm", "dot", "outer"]},
+    "conv": {
+        "conv2d": ["stride", "padding", "dilation", "groups"],
+        "conv1d": ["stride", "padding", "dilation", "groups"],
+        "conv_transpose2d": ["stride", "padding", "output_padding", "groups", "dilation"],
+        "unfold": ["kernel_size", "dilation", "padding", "stride"],
+        "fold": ["output_size", "kernel_size", "dilation", "padding", "stride"],
+        "max_pool2d_with_indices": ["kernel_size", "stride", "padding", "dilation", "ceil_mode"],
+        "avg_pool2d": ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+                       "divisor_override"],
+        "adaptive_avg_pool2d": ["output_size"],
+    },
 }
 
 # Ops with no derivative: comparisons and index-valued results. Every other op gets grads
@@ -923,7 +953,116 @@ def matmul_cases():
     return fam
 
 
-FAMILIES = [unary_cases, binary_cases, reduce_cases, shape_cases, index_cases, matmul_cases]
+def conv_cases():
+    fam = Family("conv")
+
+    def conv_args(stride=1, padding=0, dilation=1, groups=1):
+        return {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+
+    # (tag, input shape, weight shape, bias, args)
+    C2 = [
+        ("basic", (2, 3, 6, 5), (4, 3, 3, 3), True, conv_args()),
+        ("pad1", (1, 2, 5, 5), (3, 2, 3, 3), True, conv_args(padding=1)),
+        ("stride2", (2, 2, 7, 6), (3, 2, 3, 2), False, conv_args(stride=2, padding=1)),
+        ("rect_args", (1, 2, 8, 7), (2, 2, 3, 3), True,
+         conv_args(stride=[2, 1], padding=[1, 2], dilation=[1, 2])),
+        ("dilation2", (1, 1, 7, 7), (2, 1, 3, 3), True, conv_args(dilation=2)),
+        ("groups2", (2, 4, 5, 5), (6, 2, 3, 3), True, conv_args(groups=2, padding=1)),
+        ("depthwise", (1, 3, 4, 4), (3, 1, 2, 2), False, conv_args(groups=3)),
+        ("k1", (2, 3, 3, 3), (5, 3, 1, 1), True, conv_args()),
+        ("unbatched", (2, 4, 4), (3, 2, 3, 3), True, conv_args(padding=1)),
+    ]
+    for tag, sx, sw, bias, args in C2:
+        for dt in ["f64", "f32"]:
+            def make(r, sx=sx, sw=sw, bias=bias, dt=dt):
+                ins = [U(r, sx, dt), U(r, sw, dt)]
+                return ins + ([U(r, (sw[0],), dt)] if bias else [])
+            fam.add(f"conv2d_{tag}_{dt}", "conv2d", args, make)
+    fam.add("conv2d_basic_f16", "conv2d", conv_args(padding=1),
+            lambda r: [U(r, (1, 2, 4, 4), "f16"), U(r, (2, 2, 3, 3), "f16")])
+    fam.add("conv2d_basic_bf16", "conv2d", conv_args(),
+            lambda r: [U(r, (1, 2, 4, 4), "bf16"), U(r, (2, 2, 3, 3), "bf16")])
+    C1 = [
+        ("basic", (2, 3, 9), (4, 3, 3), True, conv_args()),
+        ("stride_pad_dil", (1, 2, 10), (2, 2, 3), True, conv_args(stride=2, padding=2, dilation=2)),
+        ("groups", (2, 4, 6), (2, 2, 2), False, conv_args(groups=2)),
+    ]
+    for tag, sx, sw, bias, args in C1:
+        for dt in ["f64", "f32"]:
+            def make(r, sx=sx, sw=sw, bias=bias, dt=dt):
+                ins = [U(r, sx, dt), U(r, sw, dt)]
+                return ins + ([U(r, (sw[0],), dt)] if bias else [])
+            fam.add(f"conv1d_{tag}_{dt}", "conv1d", args, make)
+    CT = [
+        ("basic", (2, 3, 4, 4), (3, 2, 3, 3), True,
+         {"stride": 1, "padding": 0, "output_padding": 0, "groups": 1, "dilation": 1}),
+        ("stride2_outpad", (1, 2, 3, 4), (2, 3, 3, 3), True,
+         {"stride": 2, "padding": 1, "output_padding": 1, "groups": 1, "dilation": 1}),
+        ("groups_dil", (1, 4, 3, 3), (4, 1, 2, 2), False,
+         {"stride": [2, 1], "padding": 0, "output_padding": 0, "groups": 2, "dilation": 2}),
+    ]
+    for tag, sx, sw, bias, args in CT:
+        for dt in ["f64", "f32"]:
+            def make(r, sx=sx, sw=sw, bias=bias, dt=dt):
+                ins = [U(r, sx, dt), U(r, sw, dt)]
+                return ins + ([U(r, (sw[1] * args["groups"],), dt)] if bias else [])
+            fam.add(f"conv_transpose2d_{tag}_{dt}", "conv_transpose2d", args, make)
+    for dt in ["f64", "f32"]:
+        fam.add(f"unfold_{dt}", "unfold",
+                {"kernel_size": [2, 3], "dilation": 1, "padding": 1, "stride": [1, 2]},
+                lambda r, dt=dt: [U(r, (2, 2, 4, 5), dt)])
+        fam.add(f"fold_{dt}", "fold",
+                {"output_size": [4, 5], "kernel_size": 2, "dilation": 1, "padding": 0,
+                 "stride": 1},
+                lambda r, dt=dt: [U(r, (2, 8, 12), dt)])
+
+    def pool_args(k, stride=0, padding=0, dilation=1, ceil_mode=False):
+        return {"kernel_size": k, "stride": stride, "padding": padding, "dilation": dilation,
+                "ceil_mode": ceil_mode}
+
+    MP = [
+        ("k2", (2, 3, 6, 6), pool_args(2)),
+        ("k3_s2_p1", (1, 2, 7, 6), pool_args(3, stride=2, padding=1)),
+        ("ceil", (1, 2, 5, 5), pool_args(2, ceil_mode=True)),
+        ("dil2", (1, 1, 7, 7), pool_args(2, stride=1, dilation=2)),
+        ("rect", (1, 2, 6, 7), pool_args([2, 3], stride=[2, 1])),
+        ("unbatched", (2, 4, 4), pool_args(2)),
+    ]
+    for tag, sx, args in MP:
+        for dt in ["f64", "f32"]:
+            fam.add(f"max_pool2d_{tag}_{dt}", "max_pool2d_with_indices", args,
+                    lambda r, sx=sx, dt=dt: [U(r, sx, dt)])
+    fam.add("max_pool2d_k2_f16", "max_pool2d_with_indices", pool_args(2),
+            lambda r: [U(r, (1, 2, 4, 4), "f16")])
+    fam.add("max_pool2d_nan_f64", "max_pool2d_with_indices", pool_args(2),
+            lambda r: [T([[[[1.0, math.nan], [2.0, 3.0]]]])])
+
+    def avg_args(k, stride=0, padding=0, ceil_mode=False, count_include_pad=True, div=None):
+        return {"kernel_size": k, "stride": stride, "padding": padding, "ceil_mode": ceil_mode,
+                "count_include_pad": count_include_pad, "divisor_override": div}
+
+    AP = [
+        ("k2", (2, 3, 6, 6), avg_args(2)),
+        ("k3_s2_p1", (1, 2, 7, 6), avg_args(3, stride=2, padding=1)),
+        ("no_pad_count", (1, 2, 7, 6), avg_args(3, stride=2, padding=1, count_include_pad=False)),
+        ("ceil", (1, 2, 5, 5), avg_args(2, ceil_mode=True)),
+        ("ceil_pad", (1, 1, 6, 6), avg_args(3, stride=2, padding=1, ceil_mode=True)),
+        ("divisor", (1, 2, 4, 4), avg_args(2, div=3)),
+    ]
+    for tag, sx, args in AP:
+        for dt in ["f64", "f32"]:
+            fam.add(f"avg_pool2d_{tag}_{dt}", "avg_pool2d", args,
+                    lambda r, sx=sx, dt=dt: [U(r, sx, dt)])
+    for tag, sx, out in [("global", (2, 3, 5, 4), 1), ("divisible", (1, 2, 6, 4), [3, 2]),
+                         ("uneven", (1, 2, 5, 7), [3, 4])]:
+        for dt in ["f64", "f32"]:
+            fam.add(f"adaptive_avg_pool2d_{tag}_{dt}", "adaptive_avg_pool2d",
+                    {"output_size": out}, lambda r, sx=sx, dt=dt: [U(r, sx, dt)])
+    return fam
+
+
+FAMILIES = [unary_cases, binary_cases, reduce_cases, shape_cases, index_cases, matmul_cases,
+            conv_cases]
 
 
 # ---------------------------------------------------------------------------------------------

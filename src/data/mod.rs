@@ -5,10 +5,12 @@
 mod digits;
 mod idx;
 mod loader;
+mod split;
 
 pub use digits::digits;
 pub use idx::read_idx;
 pub use loader::{BatchIter, DataLoader};
+pub use split::{Subset, random_split, try_random_split};
 
 use crate::error::{Error, Result, or_panic};
 use crate::tensor::Tensor;

@@ -1,5 +1,6 @@
 //! CPU kernels: strided walking, elementwise maps, copies, reductions.
 
+pub(crate) mod conv;
 pub(crate) mod elementwise;
 pub(crate) mod index;
 pub(crate) mod matmul;
