@@ -299,11 +299,11 @@ fn conv2d_panics_on_misuse() {
 fn layers_train_and_name_their_parameters() {
     firebrand::manual_seed(10);
     let net = nn::Sequential::new()
-        .add(nn::Conv2d::new(1, 4, 3).padding(1))
-        .add(nn::Relu)
-        .add(nn::MaxPool2d::new(2))
-        .add(nn::Flatten::new())
-        .add(nn::Linear::new(16, 3, true));
+        .append(nn::Conv2d::new(1, 4, 3).padding(1))
+        .append(nn::Relu)
+        .append(nn::MaxPool2d::new(2))
+        .append(nn::Flatten::new())
+        .append(nn::Linear::new(16, 3, true));
     let names: Vec<String> = net.named_parameters().into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["0.weight", "0.bias", "4.weight", "4.bias"]);
     let x = Tensor::randn([5, 1, 4, 4], DType::F32);

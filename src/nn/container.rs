@@ -10,9 +10,9 @@ use crate::tensor::Tensor;
 /// use firebrand::nn::{self, Module};
 /// use firebrand::{DType, Tensor};
 /// let net = nn::Sequential::new()
-///     .add(nn::Linear::new(4, 8, true))
-///     .add(nn::Relu)
-///     .add(nn::Linear::new(8, 2, true));
+///     .append(nn::Linear::new(4, 8, true))
+///     .append(nn::Relu)
+///     .append(nn::Linear::new(8, 2, true));
 /// assert_eq!(net.len(), 3);
 /// assert_eq!(net.named_parameters()[2].0, "2.weight");
 /// assert_eq!(net.forward(&Tensor::ones([5, 4], DType::F32)).shape(), &[5, 2]);
@@ -29,7 +29,7 @@ impl Sequential {
     }
 
     /// This sequence with `layer` appended.
-    pub fn add<M: Module + 'static>(mut self, layer: M) -> Sequential {
+    pub fn append<M: Module + 'static>(mut self, layer: M) -> Sequential {
         self.layers.push(Box::new(layer));
         self
     }
@@ -59,7 +59,7 @@ impl Sequential {
     ///
     /// ```
     /// use firebrand::nn::{self, Module};
-    /// let net = nn::Sequential::new().add(nn::Linear::new(2, 3, false));
+    /// let net = nn::Sequential::new().append(nn::Linear::new(2, 3, false));
     /// assert_eq!(net.layer(0).parameters()[0].shape(), &[3, 2]);
     /// ```
     pub fn layer(&self, index: usize) -> &dyn Module {
