@@ -79,7 +79,7 @@ pub fn one_hot(indices: &Tensor, num_classes: i64) -> Tensor {
 pub fn try_one_hot(indices: &Tensor, num_classes: i64) -> Result<Tensor> {
     const OP: &str = "one_hot";
     require_index_dtype(OP, indices)?;
-    let values = indices.to_vec::<i64>();
+    let values = indices.to_dtype(DType::I64).to_vec::<i64>();
     let largest = values.iter().copied().max();
     let classes = match (num_classes, largest) {
         (-1, Some(m)) => m + 1,

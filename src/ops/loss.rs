@@ -383,7 +383,7 @@ fn check_targets(op: &str, input: &Tensor, target: &Tensor, ignore_index: i64) -
     }
     let classes = input.shape()[cd] as i64;
     let mut any_ignored = false;
-    for t in no_grad(|| target.to_vec::<i64>()) {
+    for t in no_grad(|| target.to_dtype(DType::I64).to_vec::<i64>()) {
         if t == ignore_index {
             any_ignored = true;
         } else if !(0..classes).contains(&t) {
