@@ -36,9 +36,19 @@ fn tensor_from(v: &Value) -> Tensor {
         .collect();
     let data = v["data"].as_array().unwrap();
     match v["dtype"].as_str().unwrap() {
-        "bool" => Tensor::from_vec(data.iter().map(|x| x.as_bool().unwrap()).collect(), shape),
-        "i64" => Tensor::from_vec(data.iter().map(|x| x.as_i64().unwrap()).collect(), shape),
-        name => Tensor::from_vec(data.iter().map(parse_float).collect(), shape)
+        "bool" => Tensor::from_vec(
+            data.iter()
+                .map(|x| x.as_bool().unwrap())
+                .collect::<Vec<bool>>(),
+            shape,
+        ),
+        "i64" => Tensor::from_vec(
+            data.iter()
+                .map(|x| x.as_i64().unwrap())
+                .collect::<Vec<i64>>(),
+            shape,
+        ),
+        name => Tensor::from_vec(data.iter().map(parse_float).collect::<Vec<f64>>(), shape)
             .to_dtype(DType::from_name(name).unwrap()),
     }
 }
@@ -149,7 +159,13 @@ fn run(op: &str, a: &Value, x: &Inputs) -> Vec<(String, Tensor)> {
                 .iter()
                 .map(|d| d.as_u64().unwrap() as usize)
                 .collect();
-            F::layer_norm(t("input"), &shape, x.get("weight"), x.get("bias"), f(a, "eps"))
+            F::layer_norm(
+                t("input"),
+                &shape,
+                x.get("weight"),
+                x.get("bias"),
+                f(a, "eps"),
+            )
         }
         "group_norm" => F::group_norm(
             t("input"),
@@ -237,7 +253,16 @@ fn check_case(case: &Value, strided: bool) {
         .collect();
     let inputs: Inputs = leaves
         .iter()
-        .map(|(k, t)| (k.clone(), if strided { non_contiguous(t) } else { t.clone() }))
+        .map(|(k, t)| {
+            (
+                k.clone(),
+                if strided {
+                    non_contiguous(t)
+                } else {
+                    t.clone()
+                },
+            )
+        })
         .collect();
     let outs = run(case["op"].as_str().unwrap(), &case["args"], &inputs);
     let want = named(&case["outputs"]);
@@ -251,7 +276,9 @@ fn check_case(case: &Value, strided: bool) {
     (&outs[0].1 * &g).sum().backward();
     let want_grads = named(&case["grads"]);
     for k in &grad_names {
-        let got = leaves[k].grad().unwrap_or_else(|| panic!("{name}: no grad for {k}"));
+        let got = leaves[k]
+            .grad()
+            .unwrap_or_else(|| panic!("{name}: no grad for {k}"));
         assert_close(&format!("{name}: grad of {k}"), &got, &want_grads[k]);
     }
 }
@@ -274,7 +301,10 @@ fn golden_cases_on_non_contiguous_inputs() {
 
 #[test]
 fn gradcheck_every_op_in_f64() {
-    for case in cases().iter().filter(|c| c["name"].as_str().unwrap().ends_with("_f64")) {
+    for case in cases()
+        .iter()
+        .filter(|c| c["name"].as_str().unwrap().ends_with("_f64"))
+    {
         let name = case["name"].as_str().unwrap();
         let grad_names: Vec<String> = case["grad"]
             .as_array()
@@ -307,16 +337,16 @@ fn gradcheck_every_op_in_f64() {
 }
 
 fn all_finite(t: &Tensor) -> bool {
-    t.to_dtype(DType::F64).to_vec::<f64>().iter().all(|v| v.is_finite())
+    t.to_dtype(DType::F64)
+        .to_vec::<f64>()
+        .iter()
+        .all(|v| v.is_finite())
 }
 
 #[test]
 fn digits_trainer_cross_entropy_matches_softmax_minus_one_hot() {
-    let logits = Tensor::from_vec(
-        vec![1.0f32, 2.0, 0.5, -1.0, 0.0, 3.0],
-        [2, 3],
-    )
-    .requires_grad_(true);
+    let logits =
+        Tensor::from_vec(vec![1.0f32, 2.0, 0.5, -1.0, 0.0, 3.0], [2, 3]).requires_grad_(true);
     let targets = tensor!([1, 2]);
     let loss = F::cross_entropy(&logits, &targets);
     let lse = |r: &[f32]| r.iter().map(|v| v.exp()).sum::<f32>().ln();
@@ -341,7 +371,9 @@ fn large_logits_give_finite_losses_and_gradients() {
     let logits = (Tensor::randn([8, 10], DType::F32) * 1e4).requires_grad_(true);
     let targets = Tensor::randint(0, 10, [8], DType::I64);
     let probs = F::softmax(&Tensor::randn([8, 10], DType::F32), 1);
-    let bits = Tensor::rand([8, 10], DType::F32).gt_scalar(0.5).to_dtype(DType::F32);
+    let bits = Tensor::rand([8, 10], DType::F32)
+        .gt_scalar(0.5)
+        .to_dtype(DType::F32);
     let losses = [
         F::cross_entropy(&logits, &targets),
         F::cross_entropy(&logits, &probs),
@@ -355,7 +387,12 @@ fn large_logits_give_finite_losses_and_gradients() {
         ),
         F::nll_loss(&F::log_softmax(&logits, 1), &targets),
         F::binary_cross_entropy_with_logits(&logits, &bits),
-        F::kl_div_with(&F::log_softmax(&logits, 1), &probs, Reduction::BatchMean, false),
+        F::kl_div_with(
+            &F::log_softmax(&logits, 1),
+            &probs,
+            Reduction::BatchMean,
+            false,
+        ),
         F::scaled_dot_product_attention(&logits, &logits, &logits, None, 0.0, false, None).sum(),
         F::layer_norm(&logits, &[10], None, None, 1e-5).sum(),
         F::batch_norm(&logits, None, None, None, None, true, 0.1, 1e-5).sum(),
@@ -407,7 +444,11 @@ fn batch_norm_updates_running_stats_with_unbiased_variance() {
     assert_eq!(rv.to_vec::<f32>(), vec![2.5, 6.5]);
     let y = F::batch_norm(&x, Some(&rm), Some(&rv), None, None, false, 0.5, 0.0);
     assert!((y.to_vec::<f32>()[0] - (1.0 - 1.5) / 2.5f32.sqrt()).abs() < 1e-6);
-    assert_eq!(rm.to_vec::<f32>(), vec![1.5, 6.0], "eval leaves stats alone");
+    assert_eq!(
+        rm.to_vec::<f32>(),
+        vec![1.5, 6.0],
+        "eval leaves stats alone"
+    );
     assert!(!rm.requires_grad());
 }
 
@@ -432,8 +473,13 @@ fn dropout_is_seeded_scaled_and_differentiable() {
 #[test]
 fn embedding_gradient_adds_up_repeated_rows() {
     let w = Tensor::zeros([3, 2], DType::F64).requires_grad_(true);
-    F::embedding(&tensor!([[0, 2], [0, 0]]), &w).sum().backward();
-    assert_eq!(w.grad().unwrap().to_vec::<f64>(), vec![3.0, 3.0, 0.0, 0.0, 1.0, 1.0]);
+    F::embedding(&tensor!([[0, 2], [0, 0]]), &w)
+        .sum()
+        .backward();
+    assert_eq!(
+        w.grad().unwrap().to_vec::<f64>(),
+        vec![3.0, 3.0, 0.0, 0.0, 1.0, 1.0]
+    );
 }
 
 #[test]
@@ -457,7 +503,9 @@ fn misuse_is_reported() {
     assert!(F::try_mse_loss(&x, &Tensor::zeros([3, 2], DType::F32)).is_err());
     assert!(F::try_mse_loss_with(&x, &x, Reduction::BatchMean).is_err());
     assert!(F::try_binary_cross_entropy(&x, &Tensor::zeros([3], DType::F32)).is_err());
-    assert!(F::try_batch_norm(&x, None, None, Some(&tensor!([1.0])), None, true, 0.1, 1e-5).is_err());
+    assert!(
+        F::try_batch_norm(&x, None, None, Some(&tensor!([1.0])), None, true, 0.1, 1e-5).is_err()
+    );
     assert!(F::try_batch_norm(&x, None, None, None, None, false, 0.1, 1e-5).is_err());
     assert!(F::try_layer_norm(&x, &[2], None, None, 1e-5).is_err());
     assert!(F::try_group_norm(&Tensor::zeros([2, 3, 2], DType::F32), 2, None, None, 1e-5).is_err());

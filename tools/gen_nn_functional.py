@@ -163,6 +163,8 @@ case("ce_smoothing_weight_ignore", "cross_entropy", {"label_smoothing": 0.2, "ig
 case("ce_smoothing_sum_ignore", "cross_entropy",
      {"label_smoothing": 0.3, "reduction": "Sum"},
      lambda r: {"input": u(r, (4, 3)), "target": ("i", np.array([0, -100, 2, 1]))}, ["input"])
+case("ce_smoothing_mean_ignore", "cross_entropy", {"label_smoothing": 0.3},
+     lambda r: {"input": u(r, (4, 3)), "target": ("i", np.array([0, -100, 2, 1]))}, ["input"])
 case("ce_smoothing_none", "cross_entropy", {"label_smoothing": 0.3, "reduction": "None"},
      lambda r: {"input": u(r, (4, 3)), "target": ("i", np.array([0, -100, 2, 1]))}, ["input"])
 case("ce_probs", "cross_entropy", {}, lambda r: {

@@ -84,7 +84,7 @@ macro_rules! batch_norm_layer {
                     input.shape()
                 );
                 if self.training {
-                    no_grad(|| self.num_batches_tracked.add_scalar_(1.0));
+                    no_grad(|| self.num_batches_tracked.add_(&Tensor::ones((), DType::I64)));
                 }
                 F::batch_norm(
                     input,

@@ -537,7 +537,12 @@ fn check_non_negative(op: &str, name: &str, value: f64) -> Result<()> {
 /// ```
 #[track_caller]
 pub fn smooth_l1_loss(input: &Tensor, target: &Tensor, beta: f64) -> Tensor {
-    or_panic(try_smooth_l1_loss_with(input, target, beta, Reduction::Mean))
+    or_panic(try_smooth_l1_loss_with(
+        input,
+        target,
+        beta,
+        Reduction::Mean,
+    ))
 }
 
 /// [`smooth_l1_loss`] with a chosen [`Reduction`].
@@ -599,7 +604,12 @@ pub fn huber_loss(input: &Tensor, target: &Tensor, delta: f64) -> Tensor {
 /// assert_eq!(loss.to_vec::<f32>(), vec![0.125, 4.0]);
 /// ```
 #[track_caller]
-pub fn huber_loss_with(input: &Tensor, target: &Tensor, delta: f64, reduction: Reduction) -> Tensor {
+pub fn huber_loss_with(
+    input: &Tensor,
+    target: &Tensor,
+    delta: f64,
+    reduction: Reduction,
+) -> Tensor {
     or_panic(try_huber_loss_with(input, target, delta, reduction))
 }
 
@@ -646,7 +656,11 @@ pub struct BceOptions {
 /// ```
 #[track_caller]
 pub fn binary_cross_entropy(input: &Tensor, target: &Tensor) -> Tensor {
-    or_panic(try_binary_cross_entropy_with(input, target, &BceOptions::default()))
+    or_panic(try_binary_cross_entropy_with(
+        input,
+        target,
+        &BceOptions::default(),
+    ))
 }
 
 /// [`binary_cross_entropy`] returning an error instead of panicking.
@@ -768,7 +782,9 @@ pub fn binary_cross_entropy_with_logits_with(
     target: &Tensor,
     opts: &BceWithLogitsOptions,
 ) -> Tensor {
-    or_panic(try_binary_cross_entropy_with_logits_with(input, target, opts))
+    or_panic(try_binary_cross_entropy_with_logits_with(
+        input, target, opts,
+    ))
 }
 
 /// [`binary_cross_entropy_with_logits_with`] returning an error instead of panicking.
@@ -842,7 +858,12 @@ pub fn try_kl_div(input: &Tensor, target: &Tensor) -> Result<Tensor> {
 /// assert_eq!(F::kl_div_with(&logq, &t, Reduction::BatchMean, false).item::<f32>(), 0.0);
 /// ```
 #[track_caller]
-pub fn kl_div_with(input: &Tensor, target: &Tensor, reduction: Reduction, log_target: bool) -> Tensor {
+pub fn kl_div_with(
+    input: &Tensor,
+    target: &Tensor,
+    reduction: Reduction,
+    log_target: bool,
+) -> Tensor {
     or_panic(try_kl_div_with(input, target, reduction, log_target))
 }
 
@@ -871,7 +892,11 @@ pub fn try_kl_div_with(
         t_log_t.try_sub(&target.try_mul(input)?)?
     };
     if reduction == Reduction::BatchMean {
-        let batch = if input.dim() == 0 { 1 } else { input.shape()[0] };
+        let batch = if input.dim() == 0 {
+            1
+        } else {
+            input.shape()[0]
+        };
         return Ok(loss.sum() / batch as f64);
     }
     reduce(OP, loss, reduction)

@@ -143,7 +143,14 @@ pub fn try_batch_norm(
         }
         let mean = input.mean_dim(reduced.as_slice(), true);
         let var = input.var_dim(reduced.as_slice(), false, true);
-        update_running(running_mean, running_var, &mean, &var, per_channel, momentum);
+        update_running(
+            running_mean,
+            running_var,
+            &mean,
+            &var,
+            per_channel,
+            momentum,
+        );
         (mean, var)
     } else {
         let (Some(rm), Some(rv)) = (running_mean, running_var) else {
@@ -297,5 +304,10 @@ pub fn try_group_norm(
     let mean = grouped.mean_dim(-1isize, true);
     let var = grouped.var_dim(-1isize, false, true);
     let y = normalize(&grouped, &mean, &var, eps).reshape(input.shape());
-    Ok(affine(y, weight, bias, &channel_shape(channels, input.dim())))
+    Ok(affine(
+        y,
+        weight,
+        bias,
+        &channel_shape(channels, input.dim()),
+    ))
 }
