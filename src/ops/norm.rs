@@ -254,9 +254,9 @@ pub fn try_layer_norm(
 ///
 /// ```
 /// use firebrand::{nn::functional as F, tensor};
-/// let x = tensor!([[[1.0], [3.0], [5.0], [5.0]]]);
+/// let x = tensor!([[[1.0], [3.0], [4.0], [8.0]]]);
 /// let y = F::group_norm(&x, 2, None, None, 0.0);
-/// assert_eq!(y.to_vec::<f32>(), vec![-1.0, 1.0, 0.0, 0.0]);
+/// assert_eq!(y.to_vec::<f32>(), vec![-1.0, 1.0, -1.0, 1.0]);
 /// ```
 #[track_caller]
 pub fn group_norm(
