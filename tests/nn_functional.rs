@@ -540,3 +540,41 @@ fn no_grad_losses_record_nothing() {
     let loss = no_grad(|| F::cross_entropy(&x, &tensor!([0, 1, 3])));
     assert!(!loss.requires_grad());
 }
+
+#[test]
+fn composed_derivatives_are_twice_differentiable() {
+    use firebrand::autograd::gradgradcheck;
+    let x = Tensor::randn([3, 4], DType::F64).requires_grad_(true);
+    let t = tensor!([0, 3, 1]);
+    let probs = F::softmax(&Tensor::randn([3, 4], DType::F64), 1);
+    let cases: Vec<(&str, Box<dyn Fn(&[Tensor]) -> Tensor>)> = vec![
+        ("cross_entropy", Box::new(|xs| F::cross_entropy(&xs[0], &t))),
+        (
+            "cross_entropy probs",
+            Box::new(|xs| F::cross_entropy(&xs[0], &probs)),
+        ),
+        (
+            "bce_with_logits",
+            Box::new(|xs| F::binary_cross_entropy_with_logits(&xs[0], &probs)),
+        ),
+        (
+            "batch_norm",
+            Box::new(|xs| F::batch_norm(&xs[0], None, None, None, None, true, 0.1, 1e-5)),
+        ),
+        (
+            "layer_norm",
+            Box::new(|xs| F::layer_norm(&xs[0], &[4], None, None, 1e-5)),
+        ),
+        (
+            "sdpa",
+            Box::new(|xs| {
+                F::scaled_dot_product_attention(&xs[0], &xs[0], &xs[0], None, 0.0, true, None)
+            }),
+        ),
+    ];
+    for (name, f) in &cases {
+        if let Err(e) = gradgradcheck(f, &[&x]) {
+            panic!("gradgradcheck failed for {name}: {e}");
+        }
+    }
+}
