@@ -15,6 +15,9 @@ use serde_json::Value;
 
 type Inputs = BTreeMap<String, Tensor>;
 
+/// A named function of the test's inputs.
+type NamedFn<'a> = (&'a str, Box<dyn Fn(&[Tensor]) -> Tensor + 'a>);
+
 fn parse_float(v: &Value) -> f64 {
     match v {
         Value::String(s) => match s.as_str() {
@@ -547,7 +550,7 @@ fn composed_derivatives_are_twice_differentiable() {
     let x = Tensor::randn([3, 4], DType::F64).requires_grad_(true);
     let t = tensor!([0, 3, 1]);
     let probs = F::softmax(&Tensor::randn([3, 4], DType::F64), 1);
-    let cases: Vec<(&str, Box<dyn Fn(&[Tensor]) -> Tensor>)> = vec![
+    let cases: Vec<NamedFn> = vec![
         ("cross_entropy", Box::new(|xs| F::cross_entropy(&xs[0], &t))),
         (
             "cross_entropy probs",
