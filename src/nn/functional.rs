@@ -12,8 +12,10 @@
 pub use crate::ops::activation::*;
 pub use crate::ops::attention::*;
 pub use crate::ops::conv::*;
+pub use crate::ops::dropout::*;
 pub use crate::ops::embedding::*;
 pub use crate::ops::loss::*;
 pub use crate::ops::matmul::{linear, try_linear};
 pub use crate::ops::norm::*;
+pub use crate::ops::pad::*;
 pub use crate::ops::pool::*;
