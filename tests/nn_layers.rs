@@ -197,9 +197,9 @@ fn batch_norm_layer_switches_between_batch_and_running_stats() {
 #[test]
 fn eval_reaches_layers_inside_containers() {
     let mut model = nn::Sequential::new()
-        .add(nn::Linear::new(4, 4, true))
-        .add(BatchNorm1d::new(4))
-        .add(Dropout::new(0.5));
+        .append(nn::Linear::new(4, 4, true))
+        .append(BatchNorm1d::new(4))
+        .append(Dropout::new(0.5));
     model.eval();
     let x = Tensor::ones([2, 4], DType::F32);
     let a = model.forward(&x).to_vec::<f32>();
