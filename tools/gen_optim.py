@@ -121,6 +121,7 @@ def optimizer_cases():
     add("adamw_default", "AdamW", {"lr": 1e-3})
     add("adamw_wd", "AdamW", {"lr": 0.05, "weight_decay": 0.1, "betas": [0.85, 0.995]})
     add("adamw_amsgrad", "AdamW", {"lr": 0.05, "weight_decay": 0.05, "amsgrad": True})
+    add("adamw_f32", "AdamW", {"lr": 0.05, "weight_decay": 0.1}, dtype=torch.float32)
     add("adamw_quadratic", "AdamW", {"lr": 0.1, "weight_decay": 0.1}, steps=8, mode="quadratic")
     add("rmsprop_default", "RMSprop", {"lr": 1e-2})
     add("rmsprop_momentum", "RMSprop", {"lr": 1e-2, "momentum": 0.9, "alpha": 0.9})

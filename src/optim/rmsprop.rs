@@ -34,8 +34,13 @@ impl Config for RmspropConfig {
     }
 
     fn set_hyper(&mut self, v: &[f64]) {
-        (self.lr, self.alpha, self.eps, self.weight_decay, self.momentum) =
-            (v[0], v[1], v[2], v[3], v[4]);
+        (
+            self.lr,
+            self.alpha,
+            self.eps,
+            self.weight_decay,
+            self.momentum,
+        ) = (v[0], v[1], v[2], v[3], v[4]);
         (self.centered, self.maximize) = (v[5] != 0.0, v[6] != 0.0);
     }
 

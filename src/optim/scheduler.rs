@@ -134,9 +134,12 @@ impl StepLR {
 impl LrScheduler for StepLR {
     fn step(&mut self, opt: &mut dyn Optimizer) {
         let (size, gamma) = (self.step_size, self.gamma);
-        self.progress.advance(opt, |epoch, lr| {
-            if epoch % size == 0 { lr * gamma } else { lr }
-        });
+        self.progress.advance(
+            opt,
+            |epoch, lr| {
+                if epoch % size == 0 { lr * gamma } else { lr }
+            },
+        );
     }
 
     progress_accessors!();
@@ -184,7 +187,7 @@ impl LrScheduler for MultiStepLR {
             if hits == 0 {
                 lr
             } else {
-                lr * gamma.powi(hits as i32)
+                lr * gamma.powf(hits as f64)
             }
         });
     }
@@ -318,7 +321,7 @@ impl LrScheduler for CosineAnnealingLR {
 /// sched.step(&mut opt);
 /// assert_eq!(sched.get_last_lr(), 0.75);
 /// sched.step(&mut opt);
-/// assert_eq!(sched.get_last_lr(), 1.0);
+/// assert!((sched.get_last_lr() - 1.0).abs() < 1e-12);
 /// ```
 #[derive(Clone, Debug)]
 pub struct LinearLR {
@@ -343,7 +346,12 @@ impl LinearLR {
         end_factor: f64,
         total_iters: usize,
     ) -> LinearLR {
-        or_panic(LinearLR::try_new(opt, start_factor, end_factor, total_iters))
+        or_panic(LinearLR::try_new(
+            opt,
+            start_factor,
+            end_factor,
+            total_iters,
+        ))
     }
 
     /// [`LinearLR::new`] returning an error for factors out of range or `total_iters` 0.
@@ -517,7 +525,12 @@ impl OneCycleLR {
         total_steps: usize,
         options: OneCycleOptions,
     ) -> OneCycleLR {
-        or_panic(OneCycleLR::try_with_options(opt, max_lr, total_steps, options))
+        or_panic(OneCycleLR::try_with_options(
+            opt,
+            max_lr,
+            total_steps,
+            options,
+        ))
     }
 
     /// [`OneCycleLR::with_options`] returning an error when `total_steps` is 0, `pct_start`
@@ -611,18 +624,34 @@ fn one_cycle_phases(max_lr: f64, total_steps: usize, o: &OneCycleOptions) -> Vec
     let up_end = o.pct_start * total - 1.0;
     if o.three_phase {
         vec![
-            Phase { end_step: up_end, lr: (initial_lr, max_lr), momentum: (max_m, base_m) },
+            Phase {
+                end_step: up_end,
+                lr: (initial_lr, max_lr),
+                momentum: (max_m, base_m),
+            },
             Phase {
                 end_step: 2.0 * o.pct_start * total - 2.0,
                 lr: (max_lr, initial_lr),
                 momentum: (base_m, max_m),
             },
-            Phase { end_step: total - 1.0, lr: (initial_lr, min_lr), momentum: (max_m, max_m) },
+            Phase {
+                end_step: total - 1.0,
+                lr: (initial_lr, min_lr),
+                momentum: (max_m, max_m),
+            },
         ]
     } else {
         vec![
-            Phase { end_step: up_end, lr: (initial_lr, max_lr), momentum: (max_m, base_m) },
-            Phase { end_step: total - 1.0, lr: (max_lr, min_lr), momentum: (base_m, max_m) },
+            Phase {
+                end_step: up_end,
+                lr: (initial_lr, max_lr),
+                momentum: (max_m, base_m),
+            },
+            Phase {
+                end_step: total - 1.0,
+                lr: (max_lr, min_lr),
+                momentum: (base_m, max_m),
+            },
         ]
     }
 }

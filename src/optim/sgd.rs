@@ -65,6 +65,7 @@ impl Config for SgdConfig {
 /// // g = 1 + 1e-4 = 1.0001; buf = g; update = g + 0.9 * buf = 1.9 * 1.0001
 /// assert!((p.to_vec::<f64>()[0] - (1.0 - 0.1 * 1.9 * 1.0001)).abs() < 1e-12);
 /// ```
+#[allow(clippy::upper_case_acronyms)] // PyTorch's name, kept by the API contract
 pub struct SGD {
     params: Vec<Tensor>,
     slots: Vec<Option<Slot>>,

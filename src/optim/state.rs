@@ -125,7 +125,9 @@ impl Slot {
 
     pub(crate) fn get(&self, name: &str) -> &Tensor {
         let found = self.buffers.iter().find(|(n, _)| *n == name);
-        &found.unwrap_or_else(|| panic!("optimizer state has no buffer {name}")).1
+        &found
+            .unwrap_or_else(|| panic!("optimizer state has no buffer {name}"))
+            .1
     }
 
     pub(crate) fn set(&mut self, name: &'static str, value: Tensor) {
@@ -152,7 +154,7 @@ pub(crate) trait Config: Clone {
 
 /// A snapshot of an optimizer with options `config` and per-parameter `slots`.
 pub(crate) fn save_state<C: Config>(config: &C, slots: &[Option<Slot>]) -> OptimizerState {
-    save(C::OPTIMIZER, C::WITH_STEP, &config.hyper(), slots)
+    save(C::WITH_STEP, &config.hyper(), slots)
 }
 
 /// The options and slots stored in `state`, checked against `config`'s kind and `params`;
@@ -179,12 +181,7 @@ fn snapshot(t: &Tensor) -> Tensor {
 }
 
 /// The named tensors of `slots` (one per parameter) and the hyper-parameters.
-fn save(
-    _optimizer: &str,
-    with_step: bool,
-    hyper: &[(&'static str, f64)],
-    slots: &[Option<Slot>],
-) -> OptimizerState {
+fn save(with_step: bool, hyper: &[(&'static str, f64)], slots: &[Option<Slot>]) -> OptimizerState {
     let mut tensors = Vec::new();
     for (i, slot) in slots.iter().enumerate() {
         let Some(slot) = slot else { continue };
@@ -208,8 +205,7 @@ fn save(
 }
 
 fn one_number(optimizer: &str, name: &str, t: &Tensor) -> Result<f64> {
-    if t.numel() != 1 || !(t.dtype().is_float() || t.dtype().is_int() || t.dtype() == DType::Bool)
-    {
+    if t.numel() != 1 || !(t.dtype().is_float() || t.dtype().is_int() || t.dtype() == DType::Bool) {
         return Err(Error::msg(format!(
             "{optimizer}.load_state_dict: {name} must hold one number, but has shape {:?} \
              and dtype {}",
@@ -289,9 +285,8 @@ fn load_slots(
         if key.starts_with("param_groups.0.") {
             continue;
         }
-        let (i, name) = parse_state_key(key).ok_or_else(|| {
-            Error::msg(format!("{opt}.load_state_dict: unexpected entry {key}"))
-        })?;
+        let (i, name) = parse_state_key(key)
+            .ok_or_else(|| Error::msg(format!("{opt}.load_state_dict: unexpected entry {key}")))?;
         let param = params.get(i).ok_or_else(|| {
             Error::msg(format!(
                 "{opt}.load_state_dict: {key} refers to parameter {i}, but there are only {}",
@@ -332,7 +327,10 @@ fn load_slots(
                 "{opt}.load_state_dict: state.{i}.step is missing"
             )));
         }
-        if let Some(missing) = buffers.iter().find(|b| !slot.buffers.iter().any(|(n, _)| n == *b)) {
+        if let Some(missing) = buffers
+            .iter()
+            .find(|b| !slot.buffers.iter().any(|(n, _)| n == *b))
+        {
             return Err(Error::msg(format!(
                 "{opt}.load_state_dict: state.{i}.{missing} is missing; was the state saved \
                  with different options?"
