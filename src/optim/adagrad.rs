@@ -54,9 +54,9 @@ impl Config for AdagradConfig {
 ///
 /// ```
 /// use firebrand::optim::{Adagrad, Optimizer};
-/// let p = firebrand::tensor!([1.0f64]).requires_grad_(true);
+/// let p = firebrand::Tensor::from_slice(&[1.0f64], [1]).requires_grad_(true);
 /// let mut opt = Adagrad::new(vec![p.clone()], 0.1);
-/// p.set_grad(Some(firebrand::tensor!([2.0f64])));
+/// p.set_grad(Some(firebrand::Tensor::from_slice(&[2.0f64], [1])));
 /// opt.step();
 /// // sum = 4, so the step is 0.1 * 2 / (2 + 1e-10)
 /// assert!((p.item::<f64>() - 0.9).abs() < 1e-9);

@@ -231,9 +231,9 @@ macro_rules! adam_family {
 ///
 /// ```
 /// use firebrand::optim::{Adam, Optimizer};
-/// let p = firebrand::tensor!([1.0f64, -1.0]).requires_grad_(true);
+/// let p = firebrand::Tensor::from_slice(&[1.0f64, -1.0], [2]).requires_grad_(true);
 /// let mut opt = Adam::new(vec![p.clone()], 0.1).betas(0.9, 0.999);
-/// p.set_grad(Some(firebrand::tensor!([3.0f64, -0.5])));
+/// p.set_grad(Some(firebrand::Tensor::from_slice(&[3.0f64, -0.5], [2])));
 /// opt.step();
 /// // The first Adam step moves every coordinate by about lr against its gradient's sign.
 /// let v = p.to_vec::<f64>();
@@ -261,9 +261,9 @@ impl Adam {
 ///
 /// ```
 /// use firebrand::optim::{AdamW, Optimizer};
-/// let p = firebrand::tensor!([2.0f64]).requires_grad_(true);
+/// let p = firebrand::Tensor::from_slice(&[2.0f64], [1]).requires_grad_(true);
 /// let mut opt = AdamW::new(vec![p.clone()], 0.1).weight_decay(0.5);
-/// p.set_grad(Some(firebrand::tensor!([0.0f64])));
+/// p.set_grad(Some(firebrand::Tensor::from_slice(&[0.0f64], [1])));
 /// opt.step();
 /// // a zero gradient leaves only the decay: 2 * (1 - 0.1 * 0.5)
 /// assert!((p.item::<f64>() - 1.9).abs() < 1e-12);

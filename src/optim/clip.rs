@@ -12,8 +12,8 @@ use crate::tensor::Tensor;
 ///
 /// ```
 /// use firebrand::optim::clip_grad_norm_;
-/// let p = firebrand::tensor!([0.0f64, 0.0]).requires_grad_(true);
-/// p.set_grad(Some(firebrand::tensor!([3.0f64, 4.0])));
+/// let p = firebrand::Tensor::from_slice(&[0.0f64, 0.0], [2]).requires_grad_(true);
+/// p.set_grad(Some(firebrand::Tensor::from_slice(&[3.0f64, 4.0], [2])));
 /// let total = clip_grad_norm_(&[p.clone()], 1.0, 2.0);
 /// assert_eq!(total, 5.0);
 /// let g = p.grad().unwrap().to_vec::<f64>();

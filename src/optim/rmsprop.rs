@@ -69,9 +69,9 @@ impl Config for RmspropConfig {
 ///
 /// ```
 /// use firebrand::optim::{Optimizer, RMSprop};
-/// let p = firebrand::tensor!([1.0f64]).requires_grad_(true);
+/// let p = firebrand::Tensor::from_slice(&[1.0f64], [1]).requires_grad_(true);
 /// let mut opt = RMSprop::new(vec![p.clone()], 0.01);
-/// p.set_grad(Some(firebrand::tensor!([2.0f64])));
+/// p.set_grad(Some(firebrand::Tensor::from_slice(&[2.0f64], [1])));
 /// opt.step();
 /// // v = 0.01 * 4, so the step is 0.01 * 2 / (0.2 + 1e-8)
 /// assert!((p.item::<f64>() - (1.0 - 0.01 * 2.0 / (0.2 + 1e-8))).abs() < 1e-12);

@@ -58,9 +58,9 @@ impl Config for SgdConfig {
 ///
 /// ```
 /// use firebrand::optim::{Optimizer, SGD};
-/// let p = firebrand::tensor!([1.0f64, 2.0]).requires_grad_(true);
+/// let p = firebrand::Tensor::from_slice(&[1.0f64, 2.0], [2]).requires_grad_(true);
 /// let mut opt = SGD::new(vec![p.clone()], 0.1).momentum(0.9).nesterov(true).weight_decay(1e-4);
-/// p.set_grad(Some(firebrand::tensor!([1.0f64, -1.0])));
+/// p.set_grad(Some(firebrand::Tensor::from_slice(&[1.0f64, -1.0], [2])));
 /// opt.step();
 /// // g = 1 + 1e-4 = 1.0001; buf = g; update = g + 0.9 * buf = 1.9 * 1.0001
 /// assert!((p.to_vec::<f64>()[0] - (1.0 - 0.1 * 1.9 * 1.0001)).abs() < 1e-12);
