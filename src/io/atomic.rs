@@ -72,7 +72,10 @@ fn create_temp(path: &Path) -> Result<(PathBuf, File)> {
             Err(e) => return Err(io_error(&temp, e)),
         }
     }
-    let e = io::Error::new(io::ErrorKind::AlreadyExists, "no free temporary file name beside it");
+    let e = io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "no free temporary file name beside it",
+    );
     Err(io_error(path, e))
 }
 

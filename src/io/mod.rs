@@ -27,11 +27,11 @@ mod raw;
 mod safetensors;
 mod zip;
 
-pub use atomic::write_atomic;
-pub use npy::{from_npy_bytes, read_npy, to_npy_bytes, write_npy};
-pub use npz::{from_npz_bytes, read_npz, to_npz_bytes, write_npz};
 pub use self::safetensors::{
     from_safetensors_bytes, from_safetensors_bytes_with_metadata, load_safetensors,
     load_safetensors_with_metadata, save_safetensors, save_safetensors_with_metadata,
     to_safetensors_bytes, to_safetensors_bytes_with_metadata,
 };
+pub use atomic::write_atomic;
+pub use npy::{from_npy_bytes, read_npy, to_npy_bytes, write_npy};
+pub use npz::{from_npz_bytes, read_npz, to_npz_bytes, write_npz};

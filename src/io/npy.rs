@@ -179,7 +179,10 @@ fn split_header(bytes: &[u8]) -> std::result::Result<(&str, &[u8]), String> {
     };
     let start = 8 + len_bytes;
     let Some(len_field) = bytes.get(8..start) else {
-        return Err(format!("truncated .npy file: {} bytes, cut inside the header length", bytes.len()));
+        return Err(format!(
+            "truncated .npy file: {} bytes, cut inside the header length",
+            bytes.len()
+        ));
     };
     let header_len = len_field
         .iter()
@@ -201,7 +204,12 @@ fn split_header(bytes: &[u8]) -> std::result::Result<(&str, &[u8]), String> {
 /// Parses the header dict and checks that it names a supported dtype, an order and a shape.
 fn parse_header(text: &str) -> std::result::Result<Header, String> {
     let bad = |m: String| format!("malformed .npy header {:?}: {m}", truncate(text));
-    let entries = DictParser { s: text.as_bytes(), pos: 0 }.parse().map_err(bad)?;
+    let entries = DictParser {
+        s: text.as_bytes(),
+        pos: 0,
+    }
+    .parse()
+    .map_err(bad)?;
     let (mut descr, mut fortran, mut shape) = (None, None, None);
     for (key, value) in entries {
         match (key.as_str(), value) {
@@ -296,7 +304,10 @@ impl DictParser<'_> {
         }
         self.skip_space();
         if self.pos != self.s.len() {
-            return Err(format!("unexpected text after the dict at byte {}", self.pos));
+            return Err(format!(
+                "unexpected text after the dict at byte {}",
+                self.pos
+            ));
         }
         Ok(entries)
     }
@@ -336,9 +347,35 @@ impl DictParser<'_> {
         match rest.first() {
             Some(b'\'' | b'"') => Ok(Value::Str(self.string()?)),
             Some(b'(') => Ok(Value::Tuple(self.tuple()?)),
-            Some(b'[') => Ok(Value::List),
+            Some(b'[') => {
+                self.skip_brackets()?;
+                Ok(Value::List)
+            }
             _ => Err(format!("unexpected value at byte {}", self.pos)),
         }
+    }
+
+    /// Skips a bracketed list, nested brackets and quoted strings included.
+    fn skip_brackets(&mut self) -> Parse<()> {
+        let mut depth = 0usize;
+        let mut quote = None;
+        while let Some(&c) = self.s.get(self.pos) {
+            self.pos += 1;
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, b'\'' | b'"') => quote = Some(c),
+                (None, b'[' | b'(') => depth += 1,
+                (None, b']' | b')') => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Err("a list is not closed".into())
     }
 
     /// A quoted string without escapes (dtype strings and keys have none).
@@ -380,9 +417,9 @@ impl DictParser<'_> {
             self.pos += 1;
         }
         let digits = std::str::from_utf8(&self.s[start..self.pos]).map_err(|e| e.to_string())?;
-        let n = digits
-            .parse::<usize>()
-            .map_err(|_| format!("expected a dimension (a non-negative integer) at byte {start}"))?;
+        let n = digits.parse::<usize>().map_err(|_| {
+            format!("expected a dimension (a non-negative integer) at byte {start}")
+        })?;
         if self.s.get(self.pos) == Some(&b'L') {
             self.pos += 1; // Python 2 long suffix
         }

@@ -46,14 +46,19 @@ impl<'a> Cursor<'a> {
 
     fn take(&mut self, n: usize) -> Parse<&'a [u8]> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or_else(|| format!("truncated archive: the {} is cut short", self.what))?;
+        let end =
+            end.ok_or_else(|| format!("truncated archive: the {} is cut short", self.what))?;
         let out = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(out)
     }
 
     fn uint(&mut self, n: usize) -> Parse<u64> {
-        Ok(self.take(n)?.iter().rev().fold(0u64, |v, &b| (v << 8) | u64::from(b)))
+        Ok(self
+            .take(n)?
+            .iter()
+            .rev()
+            .fold(0u64, |v, &b| (v << 8) | u64::from(b)))
     }
 
     fn u16(&mut self) -> Parse<u16> {
@@ -72,7 +77,10 @@ impl<'a> Cursor<'a> {
         if self.u32()? == sig {
             Ok(())
         } else {
-            Err(format!("corrupt archive: bad signature of the {}", self.what))
+            Err(format!(
+                "corrupt archive: bad signature of the {}",
+                self.what
+            ))
         }
     }
 }
@@ -87,7 +95,10 @@ struct Directory {
 /// Finds the end-of-central-directory record, searching back over a trailing comment.
 fn find_end(bytes: &[u8]) -> Parse<usize> {
     let last = bytes.len().checked_sub(END_LEN).ok_or_else(|| {
-        format!("not a zip archive (.npz files are zip archives): only {} bytes", bytes.len())
+        format!(
+            "not a zip archive (.npz files are zip archives): only {} bytes",
+            bytes.len()
+        )
     })?;
     let first = last.saturating_sub(usize::from(u16::MAX));
     (first..=last)
@@ -103,9 +114,15 @@ fn read_directory(bytes: &[u8]) -> Parse<Directory> {
     let size = u64::from(c.u32()?);
     let offset = u64::from(c.u32()?);
     if count != 0xFFFF && size != 0xFFFF_FFFF && offset != 0xFFFF_FFFF {
-        return Ok(Directory { count, size, offset });
+        return Ok(Directory {
+            count,
+            size,
+            offset,
+        });
     }
-    let locator = end.checked_sub(20).ok_or("corrupt archive: the zip64 locator is missing")?;
+    let locator = end
+        .checked_sub(20)
+        .ok_or("corrupt archive: the zip64 locator is missing")?;
     let mut c = Cursor::at(bytes, locator as u64, "zip64 locator")?;
     c.signature(ZIP64_LOCATOR_SIG)?;
     c.take(4)?;
@@ -115,13 +132,20 @@ fn read_directory(bytes: &[u8]) -> Parse<Directory> {
     let count = c.u64()?;
     let size = c.u64()?;
     let offset = c.u64()?;
-    Ok(Directory { count, size, offset })
+    Ok(Directory {
+        count,
+        size,
+        offset,
+    })
 }
 
 /// The entries of an archive, in central-directory order.
 pub(crate) fn read_entries(bytes: &[u8]) -> Parse<Vec<Entry>> {
     let dir = read_directory(bytes)?;
-    let fits = dir.offset.checked_add(dir.size).is_some_and(|e| e <= bytes.len() as u64);
+    let fits = dir
+        .offset
+        .checked_add(dir.size)
+        .is_some_and(|e| e <= bytes.len() as u64);
     if !fits || dir.count > dir.size / CENTRAL_HEADER_LEN as u64 {
         return Err(format!(
             "corrupt archive: the central directory ({} entries, {} bytes at offset {}) does \
@@ -133,7 +157,17 @@ pub(crate) fn read_entries(bytes: &[u8]) -> Parse<Vec<Entry>> {
         ));
     }
     let mut c = Cursor::at(bytes, dir.offset, "central directory")?;
-    (0..dir.count).map(|_| read_central_record(&mut c)).collect()
+    let entries: Vec<Entry> = (0..dir.count)
+        .map(|_| read_central_record(&mut c))
+        .collect::<Parse<_>>()?;
+    // entries sharing data would let a small file expand quadratically
+    let total = entries
+        .iter()
+        .try_fold(0u64, |n, e| n.checked_add(e.compressed_size));
+    if total.is_none_or(|n| n > bytes.len() as u64) {
+        return Err("corrupt archive: the entries' sizes add up to more than the file".into());
+    }
+    Ok(entries)
 }
 
 fn read_central_record(c: &mut Cursor) -> Parse<Entry> {
@@ -160,21 +194,41 @@ fn read_central_record(c: &mut Cursor) -> Parse<Entry> {
             *field = zip64.u64()?;
         }
     }
-    Ok(Entry { name, method, flags, crc, compressed_size, size, local_offset })
+    Ok(Entry {
+        name,
+        method,
+        flags,
+        crc,
+        compressed_size,
+        size,
+        local_offset,
+    })
 }
 
 /// The body of the zip64 extended-information field (id 1) in an extra block, or an empty one.
 fn zip64_field(extra: &[u8]) -> Parse<Cursor<'_>> {
-    let mut c = Cursor { bytes: extra, pos: 0, what: "extra field" };
+    let mut c = Cursor {
+        bytes: extra,
+        pos: 0,
+        what: "extra field",
+    };
     while c.pos + 4 <= extra.len() {
         let id = c.u16()?;
         let len = usize::from(c.u16()?);
         let body = c.take(len)?;
         if id == 1 {
-            return Ok(Cursor { bytes: body, pos: 0, what: "zip64 extra field" });
+            return Ok(Cursor {
+                bytes: body,
+                pos: 0,
+                what: "zip64 extra field",
+            });
         }
     }
-    Ok(Cursor { bytes: &[], pos: 0, what: "zip64 extra field" })
+    Ok(Cursor {
+        bytes: &[],
+        pos: 0,
+        what: "zip64 extra field",
+    })
 }
 
 /// The uncompressed contents of an entry, checked against its size and CRC-32.
@@ -206,7 +260,10 @@ pub(crate) fn entry_data(bytes: &[u8], e: &Entry) -> Parse<Vec<u8>> {
     let mut crc = Crc::new();
     crc.update(&data);
     if crc.sum() != e.crc {
-        return Err(format!("entry \"{}\" is corrupt: its CRC-32 does not match", e.name));
+        return Err(format!(
+            "entry \"{}\" is corrupt: its CRC-32 does not match",
+            e.name
+        ));
     }
     Ok(data)
 }
@@ -247,7 +304,12 @@ fn too_big() -> crate::Error {
 
 impl<'a> ZipWriter<'a> {
     pub(crate) fn new(out: &'a mut dyn Write) -> ZipWriter<'a> {
-        ZipWriter { out, offset: 0, central: Vec::new(), count: 0 }
+        ZipWriter {
+            out,
+            offset: 0,
+            central: Vec::new(),
+            count: 0,
+        }
     }
 
     /// Appends a stored entry.
