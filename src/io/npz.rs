@@ -82,7 +82,7 @@ fn write_archive(tensors: &[(String, Tensor)], out: &mut dyn Write) -> Result<()
     let mut zip = ZipWriter::new(out);
     for (name, t) in tensors {
         let npy = to_npy_bytes(t).map_err(|e| Error::msg(format!("{e} (array \"{name}\")")))?;
-        zip.add(&format!("{name}.npy"), &npy)?;
+        zip.add_entry(&format!("{name}.npy"), &npy)?;
     }
     zip.finish()
 }

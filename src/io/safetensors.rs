@@ -5,6 +5,7 @@
 
 use super::atomic::{io_error, write_atomic};
 use super::raw::{tensor_from_bytes, tensor_to_le_bytes};
+use crate::nn::StateDict;
 use crate::{DType, Error, Result, Tensor};
 use safetensors::tensor::{Dtype, SafeTensors, View};
 use std::borrow::Cow;
@@ -210,7 +211,7 @@ pub fn load_safetensors(path: impl AsRef<Path>) -> Result<Vec<(String, Tensor)>>
 /// ```
 pub fn load_safetensors_with_metadata(
     path: impl AsRef<Path>,
-) -> Result<(Vec<(String, Tensor)>, HashMap<String, String>)> {
+) -> Result<(StateDict, HashMap<String, String>)> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
     parse(&bytes).map_err(|m| Error::Format(format!("{}: {m}", path.display())))
@@ -236,7 +237,7 @@ pub fn from_safetensors_bytes(bytes: &[u8]) -> Result<Vec<(String, Tensor)>> {
 /// ```
 pub fn from_safetensors_bytes_with_metadata(
     bytes: &[u8],
-) -> Result<(Vec<(String, Tensor)>, HashMap<String, String>)> {
+) -> Result<(StateDict, HashMap<String, String>)> {
     parse(bytes).map_err(|m| Error::Format(format!("safetensors bytes: {m}")))
 }
 
@@ -261,7 +262,7 @@ fn check_header_length(bytes: &[u8]) -> std::result::Result<(), String> {
     Ok(())
 }
 
-type Parsed = (Vec<(String, Tensor)>, HashMap<String, String>);
+type Parsed = (StateDict, HashMap<String, String>);
 
 fn parse(bytes: &[u8]) -> std::result::Result<Parsed, String> {
     check_header_length(bytes)?;

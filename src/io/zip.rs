@@ -313,7 +313,7 @@ impl<'a> ZipWriter<'a> {
     }
 
     /// Appends a stored entry.
-    pub(crate) fn add(&mut self, name: &str, data: &[u8]) -> crate::Result<()> {
+    pub(crate) fn add_entry(&mut self, name: &str, data: &[u8]) -> crate::Result<()> {
         let size = u32::try_from(data.len()).map_err(|_| too_big())?;
         let offset = u32::try_from(self.offset).map_err(|_| too_big())?;
         let name_len = u16::try_from(name.len()).map_err(|_| too_big())?;
