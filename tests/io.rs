@@ -191,6 +191,22 @@ fn safetensors_written_by_torch_load_with_exact_values() {
 }
 
 #[test]
+fn safetensors_bytes_equal_torch_save_file_bytes() {
+    // without metadata a safetensors file is fully determined by its tensors
+    let file = std::fs::read(fixture("torch_no_metadata.safetensors")).unwrap();
+    let loaded = io::from_safetensors_bytes(&file).unwrap();
+    let want = entries("torch_no_metadata.safetensors");
+    assert_eq!(loaded.len(), want.len());
+    for ((name, got), e) in loaded.iter().zip(&want) {
+        assert_eq!(name, e["name"].as_str().unwrap());
+        assert_same(got, &tensor_from_json(e), name);
+    }
+    let mut shuffled = loaded.clone();
+    shuffled.reverse();
+    assert_eq!(io::to_safetensors_bytes(&shuffled).unwrap(), file);
+}
+
+#[test]
 fn safetensors_with_unsupported_dtypes_name_tensor_and_dtype() {
     let msg = err_text(io::load_safetensors(fixture("unsupported_u16.safetensors")));
     assert!(msg.contains("\"weird\"") && msg.contains("U16"), "{msg}");

@@ -87,6 +87,11 @@ def generate():
     save_file({e["name"]: torch_tensor(e) for e in st}, OUT / "torch_all_dtypes.safetensors",
               metadata={"format": "pt", "made_by": "gen_io_fixtures.py"})
     expected["torch_all_dtypes.safetensors"] = st
+    # no metadata, so the file is fully determined: firebrand must write the same bytes
+    plain = [entry(k, d, s) for k, d, s in sorted([("b_f32", "f32", [2]), ("a_i64", "i64", [3]),
+                                                   ("c_bf16", "bf16", [2, 1]), ("d_bool", "bool", [3])])]
+    save_file({e["name"]: torch_tensor(e) for e in plain}, OUT / "torch_no_metadata.safetensors")
+    expected["torch_no_metadata.safetensors"] = plain
     save_file({"ok": torch.zeros(2), "weird": torch.tensor([1, 2, 3]).to(torch.uint16)},
               OUT / "unsupported_u16.safetensors")
     save_file({"f8": torch.zeros(4, dtype=torch.float8_e4m3fn)}, OUT / "unsupported_f8.safetensors")
