@@ -36,7 +36,7 @@ const USAGE: &str = "usage: digits [--epochs N] [--batch-size N] [--lr F] [--see
 [--device cpu|cuda] [--data-dir DIR] [--eval CHECKPOINT] [--out FILE]
 
   --epochs      passes over the training set (default 15)
-  --batch-size  samples per step (default 64)
+  --batch-size  samples per step (default 32)
   --lr          Adam learning rate (default 0.002)
   --seed        seed for the split, the initial weights and the shuffling (default 0)
   --device      cpu or cuda (default cpu)
@@ -48,7 +48,7 @@ const USAGE: &str = "usage: digits [--epochs N] [--batch-size N] [--lr F] [--see
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         epochs: 15,
-        batch_size: 64,
+        batch_size: 32,
         lr: 2e-3,
         seed: 0,
         device: "cpu".into(),
@@ -84,9 +84,10 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// The network: two convolutions, a max-pool and two linear layers.
+/// The network: two convolutions, a max-pool and two linear layers. Public so that
+/// tests/digits_training.rs can train this very network.
 #[derive(nn::Module)]
-struct DigitsNet {
+pub struct DigitsNet {
     conv1: nn::Conv2d,
     conv2: nn::Conv2d,
     fc1: nn::Linear,
@@ -95,7 +96,7 @@ struct DigitsNet {
 
 impl DigitsNet {
     /// A network for single-channel images of `side` x `side` pixels (`side` even).
-    fn new(side: usize) -> DigitsNet {
+    pub fn new(side: usize) -> DigitsNet {
         let pooled = side / 2;
         DigitsNet {
             conv1: nn::Conv2d::new(1, 32, 3).padding(1),
@@ -121,8 +122,9 @@ fn load_data(args: &Args) -> firebrand::Result<(Subset, Subset, usize)> {
         None => {
             let all = firebrand::data::digits()?;
             let test = all.len() / 5;
-            let parts = random_split(all.clone(), &[all.len() - test, test], args.seed);
-            let [train, test] = <[Subset; 2]>::try_from(parts).expect("two parts");
+            let mut parts = random_split(all.clone(), &[all.len() - test, test], args.seed);
+            let test = parts.pop().expect("a test part");
+            let train = parts.pop().expect("a training part");
             Ok((train, test, 8))
         }
         Some(dir) => {
@@ -178,12 +180,18 @@ fn train(model: &DigitsNet, train_set: Subset, test_set: &Subset, args: &Args) {
             bar.inc(1);
         }
         let (acc, _) = evaluate(model, test_set);
-        bar.println(format!(
+        let line = format!(
             "epoch {epoch:>2}: train loss {:.4}, train acc {:.1}%, test acc {:.2}%",
             loss_sum / seen as f64,
             100.0 * correct as f64 / seen as f64,
             100.0 * acc
-        ));
+        );
+        // A bar that is not drawn (output not a terminal) drops its println: print directly.
+        if bar.is_hidden() {
+            println!("{line}");
+        } else {
+            bar.println(line);
+        }
     }
     bar.finish_and_clear();
 }

@@ -50,7 +50,10 @@ struct Net {
 
 impl Module for Net {
     fn forward(&self, x: &Tensor) -> Tensor {
-        let x = self.blocks.iter().fold(x.clone(), |x, b| b.forward(&x).relu());
+        let x = self
+            .blocks
+            .iter()
+            .fold(x.clone(), |x, b| b.forward(&x).relu());
         let x = self.head.as_ref().map_or(x.clone(), |h| h.forward(&x));
         self.counter.forward(&x) * &self.gain * &self.mask
     }
@@ -105,12 +108,18 @@ fn train_and_eval_reach_every_sub_module() {
 #[test]
 fn parameters_share_storage_and_receive_gradients() {
     let m = net();
-    m.forward(&Tensor::ones([5, 3], DType::F32)).sum().backward();
+    m.forward(&Tensor::ones([5, 3], DType::F32))
+        .sum()
+        .backward();
     for (name, p) in m.named_parameters() {
         assert!(p.grad().is_some(), "{name} has no gradient");
     }
     m.zero_grad();
-    assert!(m.parameters().iter().all(|p| p.grad().is_none_or(|g| g.abs().sum().item::<f64>() == 0.0)));
+    assert!(
+        m.parameters()
+            .iter()
+            .all(|p| p.grad().is_none_or(|g| g.abs().sum().item::<f64>() == 0.0))
+    );
 }
 
 #[test]
@@ -122,7 +131,10 @@ fn load_state_dict_copies_values_into_the_same_tensors() {
     b.load_state_dict(&a.state_dict(), true).unwrap();
     assert_eq!(a.forward(&x).to_vec::<f32>(), b.forward(&x).to_vec::<f32>());
     // the parameter is updated in place: handles held elsewhere (an optimizer's) see it
-    assert_eq!(weight_before.to_vec::<f32>(), a.blocks[0].weight.to_vec::<f32>());
+    assert_eq!(
+        weight_before.to_vec::<f32>(),
+        a.blocks[0].weight.to_vec::<f32>()
+    );
     assert!(b.blocks[0].weight.requires_grad());
 }
 
@@ -154,8 +166,14 @@ fn non_strict_loading_skips_missing_and_unexpected_names() {
     state.retain(|(n, _)| n.starts_with("head"));
     state.push(("unknown".into(), Tensor::zeros([1], DType::F32)));
     b.load_state_dict(&state, false).unwrap();
-    assert_eq!(b.head.as_ref().unwrap().weight.to_vec::<f32>(), a.head.as_ref().unwrap().weight.to_vec::<f32>());
-    assert_ne!(b.blocks[0].weight.to_vec::<f32>(), a.blocks[0].weight.to_vec::<f32>());
+    assert_eq!(
+        b.head.as_ref().unwrap().weight.to_vec::<f32>(),
+        a.head.as_ref().unwrap().weight.to_vec::<f32>()
+    );
+    assert_ne!(
+        b.blocks[0].weight.to_vec::<f32>(),
+        a.blocks[0].weight.to_vec::<f32>()
+    );
     // a wrong shape is an error even when not strict
     let bad = vec![("gain".to_string(), Tensor::zeros([3], DType::F32))];
     assert!(b.load_state_dict(&bad, false).is_err());
@@ -168,12 +186,19 @@ fn sequential_is_a_module_of_boxed_layers() {
         .append(nn::Tanh)
         .append(nn::Identity)
         .append(nn::Linear::new(2, 1, false));
-    assert_eq!(names(&seq.named_parameters()), ["0.weight", "0.bias", "3.weight"]);
+    assert_eq!(
+        names(&seq.named_parameters()),
+        ["0.weight", "0.bias", "3.weight"]
+    );
     seq.eval();
     let y = seq.forward(&Tensor::ones([4, 2], DType::F32));
     assert_eq!(y.shape(), &[4, 1]);
     // one layer's output is the next layer's input
-    let by_hand = seq.layer(3).forward(&seq.layer(0).forward(&Tensor::ones([4, 2], DType::F32)).tanh());
+    let by_hand = seq.layer(3).forward(
+        &seq.layer(0)
+            .forward(&Tensor::ones([4, 2], DType::F32))
+            .tanh(),
+    );
     assert_eq!(y.to_vec::<f32>(), by_hand.to_vec::<f32>());
 }
 
@@ -187,7 +212,13 @@ fn linear_initialisation_bounds_are_pytorchs() {
     assert!(w.iter().fold(0f32, |m, v| m.max(v.abs())) > 0.99 * bound);
     let mean = w.iter().sum::<f32>() / w.len() as f32;
     assert!(mean.abs() < 0.005);
-    assert!(fc.bias.unwrap().to_vec::<f32>().iter().all(|v| v.abs() <= bound));
+    assert!(
+        fc.bias
+            .unwrap()
+            .to_vec::<f32>()
+            .iter()
+            .all(|v| v.abs() <= bound)
+    );
 }
 
 #[test]

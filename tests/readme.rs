@@ -82,6 +82,53 @@ fn readme_errors_section_panics() {
     let _ = &tensor!([[1.0, 2.0, 3.0]]) + &tensor!([1.0, 2.0]);
 }
 
+/// The "Training a network" section of README.md: derive(Module), a loss, an optimizer and a
+/// safetensors round trip. The network must actually learn XOR.
+#[test]
+fn readme_training_section_runs() -> firebrand::Result<()> {
+    // --- README training start ---
+    use firebrand::nn::{self, Module, functional as F};
+    use firebrand::optim::{Optimizer, SGD};
+    use firebrand::{Tensor, tensor};
+
+    #[derive(nn::Module)]
+    struct Mlp {
+        hidden: nn::Linear,
+        out: nn::Linear,
+    }
+
+    impl Module for Mlp {
+        fn forward(&self, x: &Tensor) -> Tensor {
+            self.out.forward(&self.hidden.forward(x).tanh())
+        }
+    }
+
+    firebrand::manual_seed(0);
+    let model = Mlp {
+        hidden: nn::Linear::new(2, 8, true),
+        out: nn::Linear::new(8, 1, true),
+    };
+    let x = tensor!([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]);
+    let y = tensor!([[0.0], [1.0], [1.0], [0.0]]); // XOR
+    let mut opt = SGD::new(model.parameters(), 0.2).momentum(0.9);
+    for _ in 0..300 {
+        let loss = F::mse_loss(&model.forward(&x), &y);
+        opt.zero_grad();
+        loss.backward();
+        opt.step();
+    }
+    let path = std::env::temp_dir().join("xor.safetensors");
+    firebrand::io::save_safetensors(&model.state_dict(), &path)?;
+    model.load_state_dict(&firebrand::io::load_safetensors(&path)?, true)?;
+    // --- README training end ---
+
+    let predicted = model.forward(&x).to_vec::<f32>();
+    for (p, want) in predicted.iter().zip([0.0, 1.0, 1.0, 0.0]) {
+        assert!((p - want).abs() < 0.2, "XOR not learned: {predicted:?}");
+    }
+    Ok(())
+}
+
 /// The code between each pair of `README ... start/end` markers in this file, dedented.
 fn marked_snippets(source: &str) -> Vec<(String, String)> {
     let mut snippets = Vec::new();
