@@ -163,8 +163,8 @@ fn readme_shows_the_tested_snippets() {
     let snippets = marked_snippets(include_str!("readme.rs"));
     assert_eq!(
         snippets.len(),
-        3,
-        "expected the taste, autograd and errors snippets"
+        4,
+        "expected the taste, autograd, training and errors snippets"
     );
     for (name, code) in snippets {
         assert!(

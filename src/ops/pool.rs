@@ -248,7 +248,7 @@ pub fn try_avg_pool2d(
         Some(d) => Tensor::scalar(d as f64).to_dtype(input.dtype()),
         None => window_counts(&g, count_include_pad, input.dtype()),
     };
-    Ok((sums / divisor).reshape(&p.output_shape()))
+    Ok((sums / divisor).reshape(p.output_shape()))
 }
 
 /// For each output position, the number of elements PyTorch divides by: the window's cells

@@ -167,7 +167,7 @@ fn max_pool_plane<T: StorageElement>(plane: &[T], idx: &mut [i64], g: &Window2d)
                     let v = plane[at];
                     let better = match best {
                         None => true,
-                        Some((_, b)) => v > b || (v.is_nan() && !b.is_nan()),
+                        Some((_, b)) => v > b || (is_nan(v) && !is_nan(b)),
                     };
                     if better {
                         best = Some((at, v));
@@ -179,14 +179,8 @@ fn max_pool_plane<T: StorageElement>(plane: &[T], idx: &mut [i64], g: &Window2d)
     }
 }
 
-/// NaN test for any element type (only floats have NaN).
-trait MaybeNan {
-    fn is_nan(self) -> bool;
-}
-
-impl<T: PartialOrd + Copy> MaybeNan for T {
-    #[allow(clippy::eq_op)]
-    fn is_nan(self) -> bool {
-        self != self
-    }
+/// NaN test for any element type (only floats have NaN: it alone differs from itself).
+#[allow(clippy::eq_op)]
+fn is_nan<T: PartialOrd>(v: T) -> bool {
+    v != v
 }
