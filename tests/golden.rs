@@ -7,6 +7,9 @@ use firebrand::nn::functional as F;
 use firebrand::{DType, Tensor};
 use serde_json::Value;
 
+mod common;
+use common::{parse_float, tensor_from};
+
 /// One fixture case, decoded.
 struct Case {
     name: String,
@@ -16,44 +19,6 @@ struct Case {
     outputs: Vec<Tensor>,
     grad_outputs: Option<Vec<Option<Tensor>>>,
     grads: Option<Vec<Option<Tensor>>>,
-}
-
-fn parse_float(v: &Value) -> f64 {
-    match v {
-        Value::String(s) => match s.as_str() {
-            "nan" => f64::NAN,
-            "inf" => f64::INFINITY,
-            "-inf" => f64::NEG_INFINITY,
-            other => panic!("bad float {other}"),
-        },
-        Value::Bool(b) => *b as u8 as f64,
-        other => other.as_f64().expect("a number"),
-    }
-}
-
-fn tensor_from(v: &Value) -> Tensor {
-    let dtype = DType::from_name(v["dtype"].as_str().unwrap()).expect("known dtype");
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let data = v["data"].as_array().unwrap();
-    match dtype {
-        DType::Bool => Tensor::from_vec(
-            data.iter()
-                .map(|x| x.as_bool().unwrap())
-                .collect::<Vec<_>>(),
-            shape,
-        ),
-        d if d.is_int() => Tensor::from_vec(
-            data.iter().map(|x| x.as_i64().unwrap()).collect::<Vec<_>>(),
-            shape,
-        )
-        .to_dtype(d),
-        d => Tensor::from_vec(data.iter().map(parse_float).collect::<Vec<_>>(), shape).to_dtype(d),
-    }
 }
 
 fn tensors_from(v: &Value) -> Vec<Tensor> {

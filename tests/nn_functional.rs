@@ -13,48 +13,13 @@ use firebrand::nn::functional::{
 use firebrand::{DType, Tensor, no_grad, tensor};
 use serde_json::Value;
 
+mod common;
+use common::tensor_from;
+
 type Inputs = BTreeMap<String, Tensor>;
 
 /// A named function of the test's inputs.
 type NamedFn<'a> = (&'a str, Box<dyn Fn(&[Tensor]) -> Tensor + 'a>);
-
-fn parse_float(v: &Value) -> f64 {
-    match v {
-        Value::String(s) => match s.as_str() {
-            "nan" => f64::NAN,
-            "inf" => f64::INFINITY,
-            "-inf" => f64::NEG_INFINITY,
-            other => panic!("bad float {other}"),
-        },
-        other => other.as_f64().expect("a number"),
-    }
-}
-
-fn tensor_from(v: &Value) -> Tensor {
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let data = v["data"].as_array().unwrap();
-    match v["dtype"].as_str().unwrap() {
-        "bool" => Tensor::from_vec(
-            data.iter()
-                .map(|x| x.as_bool().unwrap())
-                .collect::<Vec<bool>>(),
-            shape,
-        ),
-        "i64" => Tensor::from_vec(
-            data.iter()
-                .map(|x| x.as_i64().unwrap())
-                .collect::<Vec<i64>>(),
-            shape,
-        ),
-        name => Tensor::from_vec(data.iter().map(parse_float).collect::<Vec<f64>>(), shape)
-            .to_dtype(DType::from_name(name).unwrap()),
-    }
-}
 
 fn named(v: &Value) -> Inputs {
     v.as_object()

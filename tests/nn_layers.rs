@@ -10,35 +10,8 @@ use firebrand::nn::{
 use firebrand::{DType, Tensor, tensor};
 use serde_json::Value;
 
-fn tensor_from(v: &Value) -> Tensor {
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let data = v["data"].as_array().unwrap();
-    match v["dtype"].as_str().unwrap() {
-        "i64" => Tensor::from_vec(
-            data.iter()
-                .map(|x| x.as_i64().unwrap())
-                .collect::<Vec<i64>>(),
-            shape,
-        ),
-        "bool" => Tensor::from_vec(
-            data.iter()
-                .map(|x| x.as_bool().unwrap())
-                .collect::<Vec<bool>>(),
-            shape,
-        ),
-        _ => Tensor::from_vec(
-            data.iter()
-                .map(|x| x.as_f64().unwrap())
-                .collect::<Vec<f64>>(),
-            shape,
-        ),
-    }
-}
+mod common;
+use common::tensor_from;
 
 fn assert_close(what: &str, got: &Tensor, want: &Tensor) {
     assert_eq!(got.shape(), want.shape(), "{what}: shape");

@@ -10,6 +10,9 @@ use firebrand::optim::{
 };
 use firebrand::{DType, Tensor};
 use serde_json::Value;
+
+mod common;
+use common::tensor_from;
 use std::sync::OnceLock;
 
 fn golden() -> &'static Value {
@@ -30,27 +33,6 @@ fn case(kind: &str, name: &str) -> &'static Value {
         .iter()
         .find(|c| c["name"] == name)
         .unwrap_or_else(|| panic!("no {kind} case {name}"))
-}
-
-fn tensor_from(v: &Value) -> Tensor {
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let data: Vec<f64> = v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
-    let dtype = match v["dtype"].as_str().unwrap() {
-        "f64" => DType::F64,
-        "f32" => DType::F32,
-        other => panic!("unexpected dtype {other}"),
-    };
-    Tensor::from_vec(data, shape).to_dtype(dtype)
 }
 
 /// Tolerance for values of `dtype`: relative to the magnitude, with a floor of 1.
