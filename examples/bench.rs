@@ -51,13 +51,22 @@ const CASES: &[(&str, fn() -> Iteration)] = &[
     ("sum_dim1_f32_4096x4096", sum_dim1_f32_4096x4096),
     ("softmax_dim1_f32_4096x4096", softmax_dim1_f32_4096x4096),
     ("layernorm_f32_4096x1024", layernorm_f32_4096x1024),
-    ("cross_entropy_f32_b4096_c1000", cross_entropy_f32_b4096_c1000),
-    ("conv2d_fwd_f32_b32_c64_32x32_k3", conv2d_fwd_f32_b32_c64_32x32_k3),
+    (
+        "cross_entropy_f32_b4096_c1000",
+        cross_entropy_f32_b4096_c1000,
+    ),
+    (
+        "conv2d_fwd_f32_b32_c64_32x32_k3",
+        conv2d_fwd_f32_b32_c64_32x32_k3,
+    ),
     (
         "conv2d_fwd_bwd_f32_b32_c64_32x32_k3",
         conv2d_fwd_bwd_f32_b32_c64_32x32_k3,
     ),
-    ("maxpool2d_f32_b32_c64_32x32_k2", maxpool2d_f32_b32_c64_32x32_k2),
+    (
+        "maxpool2d_f32_b32_c64_32x32_k2",
+        maxpool2d_f32_b32_c64_32x32_k2,
+    ),
     ("tiny_add_f32_10", tiny_add_f32_10),
     ("tiny_chain_backward_f32_10", tiny_chain_backward_f32_10),
     ("mlp_train_step_f32_b64", mlp_train_step_f32_b64),

@@ -5,7 +5,8 @@
 Each file holds the JSON lines of `cargo run --release --example bench -- --json` or
 `tools/bench_torch.py --json`. The ratio is the first file's median over the second's
 (firebrand / PyTorch when given in that order); a case meets its target when the ratio is at
-most the target. Cases present in only one file are listed with a blank for the other.
+most the target. Cases present in only one file are listed with a blank for the other; a
+case present several times in one file (runs appended) counts its lowest median.
 Needs only the standard library.
 """
 
@@ -42,19 +43,25 @@ def target_for(case):
 
 
 def load(path):
-    """{case: record} from a file of JSON lines, ignoring blank and non-JSON lines."""
+    """{case: record} from a file of JSON lines, ignoring blank and non-JSON lines. A case
+    that appears more than once (several runs appended to one file) keeps its fastest run."""
     runs = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             line = line.strip()
             if line.startswith("{"):
                 record = json.loads(line)
-                runs[record["case"]] = record
+                best = runs.get(record["case"])
+                if best is None or record["median_us"] < best["median_us"]:
+                    runs[record["case"]] = record
     return runs
 
 
 def fmt_us(record):
-    return "" if record is None else f"{record['median_us']:,.1f}"
+    if record is None:
+        return ""
+    us = record["median_us"]
+    return f"{us:.3f}" if us < 10 else f"{us:.1f}" if us < 1000 else f"{us:,.0f}"
 
 
 def row(case, a, b):
