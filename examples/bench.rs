@@ -32,8 +32,11 @@ const MIN_SAMPLE: Duration = Duration::from_millis(200);
 /// One iteration of a case: set up by the case function, run many times by the timer.
 type Iteration = Box<dyn FnMut()>;
 
+/// A case: its name and the function that sets it up.
+type Case = (&'static str, fn() -> Iteration);
+
 /// Every case, by name, in the order they run.
-const CASES: &[(&str, fn() -> Iteration)] = &[
+const CASES: &[Case] = &[
     ("matmul_f32_64", matmul_f32_64),
     ("matmul_f32_256", matmul_f32_256),
     ("matmul_f32_1024", matmul_f32_1024),
@@ -349,7 +352,7 @@ fn measure(iteration: &mut Iteration, samples: usize) -> Timing {
 // ---- command line ----
 
 struct Args {
-    cases: Vec<(&'static str, fn() -> Iteration)>,
+    cases: Vec<Case>,
     device: Device,
     json: bool,
     samples: usize,
@@ -389,7 +392,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 /// The cases named in a comma-separated list, in the list's order.
-fn select_cases(list: &str) -> Result<Vec<(&'static str, fn() -> Iteration)>, String> {
+fn select_cases(list: &str) -> Result<Vec<Case>, String> {
     list.split(',')
         .filter(|name| !name.is_empty())
         .map(|name| {
