@@ -24,7 +24,8 @@ const USAGE: &str = "usage: bench [--cases a,b,c] [--device cpu|cuda] [--json] [
   --cases   comma-separated case names (default: all; --list prints them)
   --device  cpu (default) or cuda
   --json    one JSON line per case instead of a table
-  --quick   3 timed samples per case instead of 7";
+  --quick   3 timed samples per case instead of 7
+  --list    print the case names and exit";
 
 /// The shortest time one timed sample (a batch of iterations) may take.
 const MIN_SAMPLE: Duration = Duration::from_millis(200);
