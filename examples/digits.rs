@@ -211,11 +211,11 @@ fn count_correct(logits: &Tensor, labels: &Tensor) -> usize {
 fn evaluate(model: &DigitsNet, test_set: &Subset) -> (f64, Vec<i64>) {
     let all: Vec<usize> = (0..test_set.len()).collect();
     let batch = test_set.get_batch(&all);
-    let predicted = no_grad(|| model.forward(&batch[0]).argmax(1, false));
-    let correct = count_correct(&no_grad(|| model.forward(&batch[0])), &batch[1]);
+    let logits = no_grad(|| model.forward(&batch[0]));
+    let correct = count_correct(&logits, &batch[1]);
     (
         correct as f64 / test_set.len().max(1) as f64,
-        predicted.to_vec::<i64>(),
+        logits.argmax(1, false).to_vec::<i64>(),
     )
 }
 

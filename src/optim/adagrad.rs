@@ -3,7 +3,6 @@
 use super::state::{self, Config, Slot};
 use super::{Optimizer, OptimizerState};
 use crate::Result;
-use crate::no_grad;
 use crate::tensor::Tensor;
 
 #[derive(Clone, Debug)]
@@ -162,15 +161,13 @@ fn update(c: &AdagradConfig, param: &Tensor, grad: Tensor, slot: &mut Slot) {
 impl Optimizer for Adagrad {
     fn step(&mut self) {
         let c = &self.config;
-        no_grad(|| {
-            for (param, slot) in self.params.iter().zip(&mut self.slots) {
-                if let Some(grad) = param.grad() {
-                    let init = c.initial_accumulator_value;
-                    let slot = slot.get_or_insert_with(|| Slot::filled(param, &["sum"], init));
-                    update(c, param, grad, slot);
-                }
-            }
-        })
+        let init = c.initial_accumulator_value;
+        state::step_each(
+            &self.params,
+            &mut self.slots,
+            |p| Slot::filled(p, &["sum"], init),
+            |p, g, slot| update(c, p, g, slot),
+        );
     }
 
     fn params(&self) -> &[Tensor] {

@@ -3,7 +3,6 @@
 use super::state::{self, Config, Slot};
 use super::{Optimizer, OptimizerState, lerp};
 use crate::Result;
-use crate::no_grad;
 use crate::tensor::Tensor;
 
 #[derive(Clone, Debug)]
@@ -201,14 +200,12 @@ fn update(c: &RmspropConfig, param: &Tensor, grad: Tensor, slot: &mut Slot) {
 impl Optimizer for RMSprop {
     fn step(&mut self) {
         let c = &self.config;
-        no_grad(|| {
-            for (param, slot) in self.params.iter().zip(&mut self.slots) {
-                if let Some(grad) = param.grad() {
-                    let slot = slot.get_or_insert_with(|| Slot::filled(param, &c.buffers(), 0.0));
-                    update(c, param, grad, slot);
-                }
-            }
-        })
+        state::step_each(
+            &self.params,
+            &mut self.slots,
+            |p| Slot::filled(p, &c.buffers(), 0.0),
+            |p, g, slot| update(c, p, g, slot),
+        );
     }
 
     fn params(&self) -> &[Tensor] {

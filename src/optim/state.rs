@@ -98,6 +98,24 @@ impl From<Vec<(String, Tensor)>> for OptimizerState {
     }
 }
 
+/// One optimizer step under `no_grad`: `update(param, grad, slot)` for every parameter that has
+/// a gradient, its slot made by `new_slot` at its first step (parameters without a gradient
+/// are skipped, as PyTorch does).
+pub(crate) fn step_each(
+    params: &[Tensor],
+    slots: &mut [Option<Slot>],
+    new_slot: impl Fn(&Tensor) -> Slot,
+    mut update: impl FnMut(&Tensor, Tensor, &mut Slot),
+) {
+    no_grad(|| {
+        for (param, slot) in params.iter().zip(slots) {
+            if let Some(grad) = param.grad() {
+                update(param, grad, slot.get_or_insert_with(|| new_slot(param)));
+            }
+        }
+    })
+}
+
 /// The state of one parameter: its step count and named buffers (momentum, moments, ...).
 #[derive(Clone)]
 pub(crate) struct Slot {
