@@ -19,12 +19,14 @@ use firebrand::{DType, Device, Tensor};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-const USAGE: &str = "usage: bench [--cases a,b,c] [--device cpu|cuda] [--json] [--quick] [--list]
+const USAGE: &str =
+    "usage: bench [--cases a,b,c] [--device cpu|cuda] [--json] [--quick] [--no-cache] [--list]
 
   --cases   comma-separated case names (default: all; --list prints them)
   --device  cpu (default) or cuda
   --json    one JSON line per case instead of a table
   --quick   3 timed samples per case instead of 7
+  --no-cache  turn the CPU buffer cache off (memory::set_cpu_cache_limit(0)), to measure it
   --list    print the case names and exit";
 
 /// The shortest time one timed sample (a batch of iterations) may take.
@@ -357,6 +359,7 @@ struct Args {
     device: Device,
     json: bool,
     samples: usize,
+    no_cache: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -365,6 +368,7 @@ fn parse_args() -> Result<Args, String> {
         device: Device::Cpu,
         json: false,
         samples: 7,
+        no_cache: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -379,6 +383,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--json" => args.json = true,
             "--quick" => args.samples = 3,
+            "--no-cache" => args.no_cache = true,
             "--cases" => args.cases = select_cases(&it.next().unwrap_or_default())?,
             "--device" => {
                 let value = it.next().unwrap_or_default();
@@ -419,6 +424,12 @@ fn main() {
         }
     }
     firebrand::manual_seed(0);
+    let label = if args.no_cache {
+        firebrand::memory::set_cpu_cache_limit(0);
+        "firebrand-nocache"
+    } else {
+        "firebrand"
+    };
     if !args.json {
         println!("{} threads", rayon::current_num_threads());
         println!(
@@ -431,7 +442,7 @@ fn main() {
         let t = measure(&mut iteration, args.samples);
         if args.json {
             println!(
-                "{{\"case\": \"{name}\", \"median_us\": {:.3}, \"min_us\": {:.3}, \"impl\": \"firebrand\"}}",
+                "{{\"case\": \"{name}\", \"median_us\": {:.3}, \"min_us\": {:.3}, \"impl\": \"{label}\"}}",
                 t.median_us, t.min_us
             );
         } else {

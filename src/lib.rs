@@ -30,6 +30,7 @@ mod dtype;
 mod error;
 pub mod io;
 mod layout;
+pub mod memory;
 pub mod nn;
 mod ops;
 pub mod optim;

@@ -38,6 +38,8 @@ pub trait StorageElement: Element {
     fn slice(s: &CpuStorage) -> Option<&[Self]>;
     /// The elements, mutably, when the storage holds this type.
     fn slice_mut(s: &mut CpuStorage) -> Option<&mut [Self]>;
+    /// The vector back out of its storage variant, when the storage holds this type.
+    fn from_storage(s: CpuStorage) -> Option<Vec<Self>>;
 }
 
 macro_rules! impl_storage_element {
@@ -53,6 +55,12 @@ macro_rules! impl_storage_element {
                 }
             }
             fn slice_mut(s: &mut CpuStorage) -> Option<&mut [Self]> {
+                match s {
+                    CpuStorage::$v(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn from_storage(s: CpuStorage) -> Option<Vec<Self>> {
                 match s {
                     CpuStorage::$v(v) => Some(v),
                     _ => None,
@@ -90,6 +98,21 @@ impl CpuStorage {
     /// The number of elements held.
     pub fn len(&self) -> usize {
         crate::with_dtype!(self.dtype(), T => self.typed::<T>().len())
+    }
+
+    /// How many elements the buffer has room for (its allocation).
+    pub(crate) fn capacity(&self) -> usize {
+        match self {
+            CpuStorage::Bool(v) => v.capacity(),
+            CpuStorage::U8(v) => v.capacity(),
+            CpuStorage::I8(v) => v.capacity(),
+            CpuStorage::I32(v) => v.capacity(),
+            CpuStorage::I64(v) => v.capacity(),
+            CpuStorage::F16(v) => v.capacity(),
+            CpuStorage::BF16(v) => v.capacity(),
+            CpuStorage::F32(v) => v.capacity(),
+            CpuStorage::F64(v) => v.capacity(),
+        }
     }
 
     /// True when no element is held.
@@ -177,8 +200,12 @@ impl StorageCell {
 static LIVE_STORAGES: AtomicUsize = AtomicUsize::new(0);
 
 impl Drop for StorageCell {
+    /// Hands a host buffer back to the CPU buffer cache, which keeps large ones for reuse.
     fn drop(&mut self) {
         LIVE_STORAGES.fetch_sub(1, Ordering::Relaxed);
+        let data = self.data.get_mut().unwrap_or_else(|e| e.into_inner());
+        let Storage::Cpu(cpu) = std::mem::replace(data, Storage::Cpu(CpuStorage::Bool(Vec::new())));
+        crate::backend::cpu::pool::recycle(cpu);
     }
 }
 

@@ -180,7 +180,7 @@ impl Tensor {
     pub fn try_full(shape: impl IntoShape, value: f64, dtype: DType) -> Result<Tensor> {
         let shape = checked_shape("full", &shape.to_sizes())?;
         let n = checked_numel("full", &shape)?;
-        let storage = crate::with_dtype!(dtype, T => T::into_storage(vec![T::from_f64(value); n]));
+        let storage = crate::with_dtype!(dtype, T => T::into_storage(crate::backend::cpu::pool::filled(n, T::from_f64(value))));
         Ok(Tensor::from_cpu(storage, &shape))
     }
 

@@ -1645,3 +1645,42 @@ fn random_op_errors() {
 fn randint_empty_range_panics() {
     Tensor::randint(5, 1, [2], DType::I64);
 }
+
+#[test]
+fn in_place_refuses_what_the_op_refuses_and_keeps_bool_logic() {
+    let msg = tensor!([4, 6])
+        .try_div_(&tensor!([2, 3]))
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("div_") && msg.contains("can't be cast"),
+        "{msg}"
+    );
+    let b = Tensor::from_vec(vec![true, false, false], [3]);
+    b.add_(&Tensor::from_vec(vec![false, false, true], [3]));
+    assert_eq!(b.to_vec::<bool>(), vec![true, false, true]);
+    let msg = b.try_sub_(&b.clone()).map(|_| ()).unwrap_err().to_string();
+    assert!(msg.contains("sub") && msg.contains("bool"), "{msg}");
+}
+
+#[test]
+fn in_place_on_large_contiguous_and_transposed_tensors() {
+    // Past the threaded size: 300 x 300 = 90_000 elements.
+    let n = 300;
+    let a = Tensor::arange(0.0, (n * n) as f64, 1.0, DType::F64).reshape([n, n]);
+    let expected: Vec<f64> = (0..n * n)
+        .map(|i| {
+            let (r, c) = (i / n, i % n);
+            (i as f64 + (c * n + r) as f64) * 0.5
+        })
+        .collect();
+    let b = a.t().contiguous();
+    let x = a.contiguous();
+    x.add_(&b).mul_scalar_(0.5);
+    assert_eq!(x.to_vec::<f64>(), expected);
+    // The same through a transposed destination: (a^T + a)^T / 2 is the same symmetric sum.
+    let y = a.contiguous();
+    y.t().add_(&a).div_(&Tensor::scalar(2.0f64));
+    assert_eq!(y.to_vec::<f64>(), expected);
+}

@@ -68,10 +68,7 @@ pub(crate) fn prepare(op: &str, a: &Tensor, b: &Tensor, dtype: DType) -> Result<
 
 /// Applies `op` with broadcasting, promotion, and its autograd record.
 pub(crate) fn apply<O: BinaryOp>(a: &Tensor, b: &Tensor, op: O) -> Result<Tensor> {
-    let mut dtype = result_type(&[(a.dtype(), priority(a)), (b.dtype(), priority(b))]);
-    if O::PROMOTE == Promote::Float {
-        dtype = dtype.to_float();
-    }
+    let dtype = result_dtype::<O>(a, b);
     let (ca, cb) = prepare(O::NAME, a, b, dtype)?;
     let out = forward(&ca, &cb, &op, dtype)?;
     if !dtype.is_float() {
@@ -111,6 +108,7 @@ pub(crate) fn reduce_grad(g: &Tensor, input: &Tensor) -> Tensor {
 }
 
 fn forward<O: BinaryOp>(a: &Tensor, b: &Tensor, op: &O, dtype: DType) -> Result<Tensor> {
+    check_dtype(op, dtype)?;
     Ok(match dtype {
         DType::F32 => cpu::zip(a, b, |x: f32, y: f32| op.f32(x, y)),
         DType::F64 => cpu::zip(a, b, |x: f64, y: f64| op.f64(x, y)),
@@ -120,27 +118,68 @@ fn forward<O: BinaryOp>(a: &Tensor, b: &Tensor, op: &O, dtype: DType) -> Result<
         DType::BF16 => cpu::zip(a, b, |x: bf16, y: bf16| {
             bf16::from_f32(op.f32(x.to_f32(), y.to_f32()))
         }),
-        DType::Bool => {
-            if op.bool(false, false).is_none() {
-                return Err(Error::msg(format!(
-                    "{}: not supported for bool tensors; convert with to_dtype first",
-                    O::NAME
-                )));
-            }
-            cpu::zip(a, b, |x: bool, y: bool| op.bool(x, y).unwrap_or_default())
-        }
-        _ => {
-            if op.int(1, 1).is_none() {
-                return Err(Error::msg(format!(
-                    "{}: not supported for integer tensors ({dtype}); convert with to_dtype first",
-                    O::NAME
-                )));
-            }
-            crate::with_dtype!(dtype, T => cpu::zip(a, b, |x: T, y: T| {
-                T::from_i64(op.int(x.to_i64(), y.to_i64()).unwrap_or_default())
-            }))
-        }
+        DType::Bool => cpu::zip(a, b, |x: bool, y: bool| op.bool(x, y).unwrap_or_default()),
+        _ => crate::with_dtype!(dtype, T => cpu::zip(a, b, |x: T, y: T| {
+            T::from_i64(op.int(x.to_i64(), y.to_i64()).unwrap_or_default())
+        })),
     })
+}
+
+/// `dst = op(dst, src)` written straight into `dst`'s buffer, with no temporary: the path of
+/// `add_`, `sub_`, `mul_` and `div_` when autograd does not record. The caller has checked
+/// that `src` broadcasts to `dst` and that the op's result dtype is `dst`'s.
+pub(crate) fn apply_in_place<O: BinaryOp>(dst: &Tensor, src: &Tensor, op: &O) -> Result<()> {
+    let dtype = dst.dtype();
+    check_dtype(op, dtype)?;
+    let src = crate::autograd::no_grad(|| src.to_dtype(dtype)).broadcast_view(dst.shape());
+    match dtype {
+        DType::F32 => cpu::update(dst, &src, |x: f32, y: f32| op.f32(x, y)),
+        DType::F64 => cpu::update(dst, &src, |x: f64, y: f64| op.f64(x, y)),
+        DType::F16 => cpu::update(dst, &src, |x: f16, y: f16| {
+            f16::from_f32(op.f32(x.to_f32(), y.to_f32()))
+        }),
+        DType::BF16 => cpu::update(dst, &src, |x: bf16, y: bf16| {
+            bf16::from_f32(op.f32(x.to_f32(), y.to_f32()))
+        }),
+        DType::Bool => cpu::update(dst, &src, |x: bool, y: bool| {
+            op.bool(x, y).unwrap_or_default()
+        }),
+        _ => crate::with_dtype!(dtype, T => cpu::update(dst, &src, |x: T, y: T| {
+            T::from_i64(op.int(x.to_i64(), y.to_i64()).unwrap_or_default())
+        })),
+    }
+    Ok(())
+}
+
+/// The result dtype `op` gives for operands `a` and `b` (`torch.result_type`, then true
+/// division's promotion of integers to F32).
+pub(crate) fn result_dtype<O: BinaryOp>(a: &Tensor, b: &Tensor) -> DType {
+    let dtype = result_type(&[(a.dtype(), priority(a)), (b.dtype(), priority(b))]);
+    match O::PROMOTE {
+        Promote::Float => dtype.to_float(),
+        Promote::Common => dtype,
+    }
+}
+
+/// Refuses a dtype the op has no meaning for (bool for `sub`, integers for some ops).
+fn check_dtype<O: BinaryOp>(op: &O, dtype: DType) -> Result<()> {
+    let refused = match dtype {
+        DType::Bool => op.bool(false, false).is_none(),
+        d if d.is_float() => false,
+        _ => op.int(1, 1).is_none(),
+    };
+    if !refused {
+        return Ok(());
+    }
+    let what = if dtype == DType::Bool {
+        "bool tensors".to_string()
+    } else {
+        format!("integer tensors ({dtype})")
+    };
+    Err(Error::msg(format!(
+        "{}: not supported for {what}; convert with to_dtype first",
+        O::NAME
+    )))
 }
 
 /// Defines a binary arithmetic op struct.

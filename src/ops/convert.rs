@@ -3,8 +3,9 @@
 
 use crate::autograd::{Record, is_grad_enabled};
 use crate::backend::cpu;
-use crate::dtype::{DType, Element, result_type};
+use crate::dtype::{DType, Element};
 use crate::error::{Error, Result, or_panic};
+use crate::ops::binary::{AddOp, BinaryOp, DivOp, MulOp, SubOp};
 use crate::shape::broadcast_shapes;
 use crate::tensor::Tensor;
 
@@ -67,44 +68,44 @@ impl Tensor {
 
     // ----- in place ------------------------------------------------------------------------
 
-    /// Writes `f(self, src)` into this tensor's storage, after the checks every in-place op
+    /// Writes `op(self, src)` into this tensor's storage, after the checks every in-place op
     /// shares; with autograd on, the result's history replaces this tensor's.
-    fn update_in_place(
+    fn update_in_place<O: BinaryOp>(
         &self,
-        op: &'static str,
+        op_name: &'static str,
         src: &Tensor,
-        out_of_place: impl Fn(&Tensor, &Tensor) -> Result<Tensor>,
+        op: O,
     ) -> Result<()> {
-        crate::ops::binary::same_device(op, self, src)?;
-        let shape = broadcast_shapes(op, self.shape(), src.shape())?;
+        crate::ops::binary::same_device(op_name, self, src)?;
+        let shape = broadcast_shapes(op_name, self.shape(), src.shape())?;
         if shape != self.shape() {
             return Err(Error::msg(format!(
-                "{op}: the result of shape {shape:?} cannot be written into a tensor of shape \
-                 {:?} in place; use the out-of-place form",
+                "{op_name}: the result of shape {shape:?} cannot be written into a tensor of \
+                 shape {:?} in place; use the out-of-place form",
                 self.shape()
             )));
         }
-        let dtype = result_type(&[
-            (self.dtype(), crate::ops::binary::priority(self)),
-            (src.dtype(), crate::ops::binary::priority(src)),
-        ]);
+        let dtype = crate::ops::binary::result_dtype::<O>(self, src);
         if dtype.is_float() && !self.dtype().is_float() {
             return Err(Error::msg(format!(
-                "{op}: result type {dtype} can't be cast to the desired output type {}",
+                "{op_name}: result type {dtype} can't be cast to the desired output type {}",
                 self.dtype()
             )));
         }
         let recording = is_grad_enabled() && (self.tracks_grad() || src.tracks_grad());
         if !recording {
-            let value = crate::autograd::no_grad(|| out_of_place(self, src))?;
+            if dtype == self.dtype() {
+                return crate::ops::binary::apply_in_place(self, src, &op);
+            }
+            let value = crate::autograd::no_grad(|| crate::ops::binary::apply(self, src, op))?;
             self.write_from(&value);
             return Ok(());
         }
-        self.check_in_place_autograd(op)?;
+        self.check_in_place_autograd(op_name)?;
         // Compute out of place from a copy (so saved values stay intact), write the data,
         // and take over the new history.
         let before = self.contiguous_copy();
-        let value = out_of_place(&before, src)?.to_dtype(self.dtype());
+        let value = crate::ops::binary::apply(&before, src, op)?.to_dtype(self.dtype());
         crate::autograd::no_grad(|| self.write_from(&value));
         let node = value.meta().grad_fn.clone();
         self.meta().grad_fn = node;
@@ -155,7 +156,7 @@ impl Tensor {
     /// assert!(x.try_add_(&firebrand::tensor!([1.0, 2.0])).is_err());
     /// ```
     pub fn try_add_(&self, other: &Tensor) -> Result<Tensor> {
-        self.update_in_place("add_", other, Tensor::try_add)?;
+        self.update_in_place("add_", other, AddOp)?;
         Ok(self.clone())
     }
 
@@ -168,8 +169,18 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn sub_(&self, other: &Tensor) -> Tensor {
-        or_panic(self.update_in_place("sub_", other, Tensor::try_sub));
-        self.clone()
+        or_panic(self.try_sub_(other))
+    }
+
+    /// [`Tensor::sub_`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// let x = firebrand::tensor!([1.0, 2.0]);
+    /// assert!(x.try_sub_(&firebrand::tensor!([1.0, 2.0, 3.0])).is_err());
+    /// ```
+    pub fn try_sub_(&self, other: &Tensor) -> Result<Tensor> {
+        self.update_in_place("sub_", other, SubOp)?;
+        Ok(self.clone())
     }
 
     /// Multiplies by `other` in place.
@@ -182,8 +193,18 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn mul_(&self, other: &Tensor) -> Tensor {
-        or_panic(self.update_in_place("mul_", other, Tensor::try_mul));
-        self.clone()
+        or_panic(self.try_mul_(other))
+    }
+
+    /// [`Tensor::mul_`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// let x = firebrand::tensor!([1.0, 2.0]);
+    /// assert!(x.try_mul_(&firebrand::tensor!([1.0, 2.0, 3.0])).is_err());
+    /// ```
+    pub fn try_mul_(&self, other: &Tensor) -> Result<Tensor> {
+        self.update_in_place("mul_", other, MulOp)?;
+        Ok(self.clone())
     }
 
     /// Divides by `other` in place (float tensors only).
@@ -195,8 +216,17 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn div_(&self, other: &Tensor) -> Tensor {
-        or_panic(self.update_in_place("div_", other, Tensor::try_div));
-        self.clone()
+        or_panic(self.try_div_(other))
+    }
+
+    /// [`Tensor::div_`] returning an error instead of panicking.
+    ///
+    /// ```
+    /// assert!(firebrand::tensor!([4, 6]).try_div_(&firebrand::tensor!([2, 3])).is_err());
+    /// ```
+    pub fn try_div_(&self, other: &Tensor) -> Result<Tensor> {
+        self.update_in_place("div_", other, DivOp)?;
+        Ok(self.clone())
     }
 
     /// Copies `src` (broadcast, any dtype) into this tensor: slice assignment through a view.

@@ -5,7 +5,7 @@
 //! derivative is gather's (a scatter-add into the input) and differentiates again. Average
 //! pooling is a mean over [`unfold`](crate::nn::functional::unfold)'s windows.
 
-use crate::autograd::no_grad;
+use crate::autograd::{Record, no_grad};
 use crate::backend::cpu::conv as kernels;
 use crate::dtype::DType;
 use crate::error::{Error, Result, or_panic};
@@ -171,18 +171,30 @@ pub fn try_max_pool2d_with_indices(
     let args = window_args(kernel_size, stride, padding, dilation.to_spatial());
     let p = Pooling::new("max_pool2d", input, args, ceil_mode)?;
     let x = no_grad(|| p.input.contiguous());
-    let idx = match x.dtype() {
-        DType::F32 => kernels::max_pool_indices::<f32>(&x, &p.window),
-        DType::F64 => kernels::max_pool_indices::<f64>(&x, &p.window),
-        DType::F16 => kernels::max_pool_indices::<f16>(&x, &p.window),
-        DType::BF16 => kernels::max_pool_indices::<bf16>(&x, &p.window),
+    let (values, idx) = match x.dtype() {
+        DType::F32 => kernels::max_pool::<f32>(&x, &p.window),
+        DType::F64 => kernels::max_pool::<f64>(&x, &p.window),
+        DType::F16 => kernels::max_pool::<f16>(&x, &p.window),
+        DType::BF16 => kernels::max_pool::<bf16>(&x, &p.window),
         other => unreachable!("max_pool2d: {other} refused by require_float"),
     };
-    let s = p.input.shape();
-    let flat_idx = idx.reshape([s[0], s[1], p.window.output[0] * p.window.output[1]]);
-    let values = p.input.flatten(2, 3).gather(2, &flat_idx);
     let shape = p.output_shape();
-    Ok((values.reshape(&shape), idx.reshape(&shape)))
+    let values = max_pool_record(&p.input, values.reshape(&shape), &idx);
+    Ok((values, idx.reshape(&shape)))
+}
+
+/// Records max pooling's derivative: each output's gradient goes to the input element its
+/// window picked, `zeros.scatter_add(indices, grad)` over flattened planes. Written with
+/// differentiable ops, so gradients of gradients work (scatter_add's derivative is a gather).
+fn max_pool_record(input: &Tensor, values: Tensor, idx: &Tensor) -> Tensor {
+    let s = input.shape().to_vec();
+    let flat_idx = idx.reshape([s[0], s[1], idx.numel() / (s[0] * s[1]).max(1)]);
+    let (shape, dtype) = (s.clone(), input.dtype());
+    Record::new("MaxPool2DWithIndicesBackward0", &[input]).finish(values, move |ctx| {
+        let g = ctx.grad().reshape(flat_idx.shape());
+        let zeros = Tensor::zeros([shape[0], shape[1], shape[2] * shape[3]], dtype);
+        vec![Some(zeros.scatter_add(2, &flat_idx, &g).reshape(&shape))]
+    })
 }
 
 /// 2-D average pooling, as PyTorch's `F.avg_pool2d(input, kernel_size, stride, padding,

@@ -39,6 +39,18 @@ impl Window2d {
         self.kernel[0] * self.kernel[1]
     }
 
+    /// The output positions `lo..hi` along `axis` whose kernel offset `k` reads inside the
+    /// input (not padding), for a stride of 1 (where they form one run).
+    fn inside(&self, axis: usize, k: usize) -> (usize, usize) {
+        debug_assert_eq!(self.stride[axis], 1);
+        let shift = k * self.dilation[axis];
+        let lo = self.padding[axis].saturating_sub(shift);
+        let hi = (self.input[axis] + self.padding[axis])
+            .saturating_sub(shift)
+            .min(self.output[axis]);
+        (lo.min(hi), hi)
+    }
+
     /// The input coordinate along `axis` read by output position `o` at kernel offset `k`, or
     /// None where the window reads padding.
     fn source(&self, axis: usize, o: usize, k: usize) -> Option<usize> {
@@ -49,7 +61,7 @@ impl Window2d {
 }
 
 /// The elements of a contiguous CPU tensor (its own span of the buffer).
-fn contiguous_data<T: StorageElement>(t: &Tensor, f: impl FnOnce(&[T]) -> Tensor) -> Tensor {
+fn contiguous_data<T: StorageElement, R>(t: &Tensor, f: impl FnOnce(&[T]) -> R) -> R {
     debug_assert!(t.is_contiguous());
     let guard = t.storage_cell().read();
     let start = t.layout().offset();
@@ -60,9 +72,9 @@ fn contiguous_data<T: StorageElement>(t: &Tensor, f: impl FnOnce(&[T]) -> Tensor
 /// reads padding. With `planes = N * C` the result reshapes to PyTorch's unfold layout
 /// `[N, C * kh * kw, L]` without a copy.
 pub(crate) fn unfold<T: StorageElement>(input: &Tensor, g: &Window2d) -> Tensor {
-    contiguous_data::<T>(input, |x| {
+    contiguous_data::<T, _>(input, |x| {
         let plane_out = g.kernel_len() * g.output_len();
-        let mut out = vec![T::default(); g.planes * plane_out];
+        let mut out = super::pool::filled(g.planes * plane_out, T::default());
         if plane_out > 0 {
             out.par_chunks_mut(plane_out)
                 .zip(x.par_chunks(g.input_len().max(1)))
@@ -86,6 +98,15 @@ fn unfold_plane<T: StorageElement>(plane: &[T], cols: &mut [T], g: &Window2d) {
                 };
                 let out_row = &mut row[y * ow..][..ow];
                 let in_row = &plane[iy * g.input[1]..][..g.input[1]];
+                if g.stride[1] == 1 {
+                    // The columns inside the input form one run: copy it whole.
+                    let (lo, hi) = g.inside(1, kj);
+                    if lo < hi {
+                        let first = g.source(1, lo, kj).expect("inside() is inside");
+                        out_row[lo..hi].copy_from_slice(&in_row[first..first + hi - lo]);
+                    }
+                    continue;
+                }
                 for (x, v) in out_row.iter_mut().enumerate() {
                     if let Some(ix) = g.source(1, x, kj) {
                         *v = in_row[ix];
@@ -100,9 +121,9 @@ fn unfold_plane<T: StorageElement>(plane: &[T], cols: &mut [T], g: &Window2d) {
 /// added to the input position it was read from (values read from padding are dropped).
 /// The adjoint of [`unfold`].
 pub(crate) fn fold<T: StorageElement + Add<Output = T>>(cols: &Tensor, g: &Window2d) -> Tensor {
-    contiguous_data::<T>(cols, |c| {
+    contiguous_data::<T, _>(cols, |c| {
         let plane_in = g.kernel_len() * g.output_len();
-        let mut out = vec![T::default(); g.planes * g.input_len()];
+        let mut out = super::pool::filled(g.planes * g.input_len(), T::default());
         if g.input_len() > 0 {
             out.par_chunks_mut(g.input_len())
                 .zip(c.par_chunks(plane_in.max(1)))
@@ -122,6 +143,16 @@ fn fold_plane<T: StorageElement + Add<Output = T>>(cols: &[T], plane: &mut [T], 
                     continue;
                 };
                 let in_row = &mut plane[iy * g.input[1]..][..g.input[1]];
+                if g.stride[1] == 1 {
+                    let (lo, hi) = g.inside(1, kj);
+                    if lo < hi {
+                        let first = g.source(1, lo, kj).expect("inside() is inside");
+                        let src = &row[y * ow + lo..y * ow + hi];
+                        let dst = &mut in_row[first..first + hi - lo];
+                        dst.iter_mut().zip(src).for_each(|(d, &v)| *d = *d + v);
+                    }
+                    continue;
+                }
                 for (x, &v) in row[y * ow..][..ow].iter().enumerate() {
                     if let Some(ix) = g.source(1, x, kj) {
                         in_row[ix] = in_row[ix] + v;
@@ -132,49 +163,75 @@ fn fold_plane<T: StorageElement + Add<Output = T>>(cols: &[T], plane: &mut [T], 
     }
 }
 
-/// Max pooling: for each plane and output position, the index (into the plane's `H * W`) of
-/// the window's largest value; the first among ties, and a NaN wins (as PyTorch). Windows lie
-/// at least partly inside the input (the caller checks padding <= kernel / 2).
-pub(crate) fn max_pool_indices<T: StorageElement>(input: &Tensor, g: &Window2d) -> Tensor {
-    contiguous_data::<T>(input, |x| {
-        let mut out = vec![0i64; g.planes * g.output_len()];
+/// Max pooling: for each plane and output position, the window's largest value and its index
+/// into the plane's `H * W`; the first among ties, and a NaN wins (as PyTorch). Windows lie at
+/// least partly inside the input (the caller checks padding <= kernel / 2). Returns
+/// `(values, indices)`, both `[planes, oh, ow]`.
+pub(crate) fn max_pool<T: StorageElement>(input: &Tensor, g: &Window2d) -> (Tensor, Tensor) {
+    contiguous_data::<T, _>(input, |x| {
+        let n_out = g.planes * g.output_len();
+        let mut values = super::pool::filled(n_out, T::default());
+        let mut indices = super::pool::filled(n_out, 0i64);
         if g.output_len() > 0 {
-            out.par_chunks_mut(g.output_len())
+            let taps = WindowTaps::new(g);
+            values
+                .par_chunks_mut(g.output_len())
+                .zip(indices.par_chunks_mut(g.output_len()))
                 .zip(x.par_chunks(g.input_len().max(1)))
-                .for_each(|(idx, plane)| max_pool_plane(plane, idx, g));
+                .for_each(|((v, i), plane)| max_pool_plane(plane, v, i, &taps, g));
         }
-        Tensor::from_cpu(
-            i64::into_storage(out),
-            &[g.planes, g.output[0], g.output[1]],
+        let shape = [g.planes, g.output[0], g.output[1]];
+        (
+            Tensor::from_cpu(T::into_storage(values), &shape),
+            Tensor::from_cpu(i64::into_storage(indices), &shape),
         )
     })
 }
 
-fn max_pool_plane<T: StorageElement>(plane: &[T], idx: &mut [i64], g: &Window2d) {
-    let [oh, ow] = g.output;
-    for y in 0..oh {
-        for x in 0..ow {
-            let mut best: Option<(usize, T)> = None;
-            for ki in 0..g.kernel[0] {
-                let Some(iy) = g.source(0, y, ki) else {
-                    continue;
-                };
-                for kj in 0..g.kernel[1] {
-                    let Some(ix) = g.source(1, x, kj) else {
-                        continue;
-                    };
-                    let at = iy * g.input[1] + ix;
+/// For each output row (and column), the input rows (columns) its window reads, padding left
+/// out: computed once per call instead of per element.
+struct WindowTaps {
+    rows: Vec<Vec<usize>>,
+    cols: Vec<Vec<usize>>,
+}
+
+impl WindowTaps {
+    fn new(g: &Window2d) -> WindowTaps {
+        let axis = |a: usize| -> Vec<Vec<usize>> {
+            (0..g.output[a])
+                .map(|o| (0..g.kernel[a]).filter_map(|k| g.source(a, o, k)).collect())
+                .collect()
+        };
+        WindowTaps {
+            rows: axis(0),
+            cols: axis(1),
+        }
+    }
+}
+
+fn max_pool_plane<T: StorageElement>(
+    plane: &[T],
+    values: &mut [T],
+    indices: &mut [i64],
+    taps: &WindowTaps,
+    g: &Window2d,
+) {
+    let (w, ow) = (g.input[1], g.output[1]);
+    for (y, rows) in taps.rows.iter().enumerate() {
+        for (x, cols) in taps.cols.iter().enumerate() {
+            let mut best_at = rows[0] * w + cols[0];
+            let mut best = plane[best_at];
+            for &iy in rows {
+                for &ix in cols {
+                    let at = iy * w + ix;
                     let v = plane[at];
-                    let better = match best {
-                        None => true,
-                        Some((_, b)) => v > b || (is_nan(v) && !is_nan(b)),
-                    };
-                    if better {
-                        best = Some((at, v));
+                    if v > best || (is_nan(v) && !is_nan(best)) {
+                        (best, best_at) = (v, at);
                     }
                 }
             }
-            idx[y * ow + x] = best.map_or(0, |(at, _)| at as i64);
+            values[y * ow + x] = best;
+            indices[y * ow + x] = best_at as i64;
         }
     }
 }

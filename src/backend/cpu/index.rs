@@ -64,7 +64,7 @@ pub(crate) fn gather<T: StorageElement>(src: &Tensor, dim: usize, idx: &Tensor) 
     Tensor::from_cpu(T::into_storage(out), idx.shape())
 }
 
-fn gather_kernel<T: Copy + Send + Sync + Default>(
+fn gather_kernel<T: crate::storage::StorageElement>(
     src: &[T],
     ls: &Layout,
     dim: usize,
@@ -74,7 +74,7 @@ fn gather_kernel<T: Copy + Send + Sync + Default>(
     let step = ls.strides()[dim];
     let walk = Walk::new([&along_index(ls, li.shape(), dim), li]);
     let [ss, si] = walk.inner_strides();
-    let mut out = vec![T::default(); li.numel()];
+    let mut out = super::pool::filled(li.numel(), T::default());
     fill_runs(&walk, &mut out, |run, [os, oi]| {
         for (i, o) in run.iter_mut().enumerate() {
             let i = i as isize;
@@ -106,7 +106,7 @@ pub(crate) fn index_select<T: StorageElement>(src: &Tensor, dim: usize, idx: &Te
 }
 
 /// The contiguous fast path of index_select: whole rows of the dims after `dim` are copied.
-fn select_rows<T: Copy + Send + Sync + Default>(
+fn select_rows<T: crate::storage::StorageElement>(
     src: &[T],
     shape: &[usize],
     dim: usize,
@@ -115,7 +115,7 @@ fn select_rows<T: Copy + Send + Sync + Default>(
     let inner: usize = shape[dim + 1..].iter().product();
     let outer: usize = shape[..dim].iter().product();
     let (size, k) = (shape[dim], indices.len());
-    let mut out = vec![T::default(); outer * k * inner];
+    let mut out = super::pool::filled(outer * k * inner, T::default());
     if inner == 0 {
         return out;
     }

@@ -187,7 +187,7 @@ pub(crate) fn batched_matmul<T: MatmulElement>(a: &Tensor, b: &Tensor) -> Tensor
     };
     let mut shape = a.shape().to_vec();
     shape[nd - 1] = d.n;
-    let mut out = vec![T::zero(); shape.iter().product()];
+    let mut out = super::pool::filled(shape.iter().product(), T::zero());
     if d.flops() > 0 {
         let ga = a.storage_cell().read();
         let gb = (!a.shares_storage(b)).then(|| b.storage_cell().read());

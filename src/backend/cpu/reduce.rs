@@ -74,7 +74,7 @@ where
     let kept_walk = Walk::new([&kept]);
     let n_out = kept.numel();
     let [ks] = kept_walk.inner_strides();
-    let mut out = vec![A::default(); n_out];
+    let mut out = vec![A::default(); n_out]; // outputs are small, and may be pairs
     let fill = |start: usize, chunk: &mut [A]| {
         let mut pos = 0;
         kept_walk.for_each_run(start, chunk.len(), |[o], n| {
@@ -176,14 +176,14 @@ pub(crate) fn lane_logsumexp<T: Copy>(lane: &Lane<T>, to: impl Fn(T) -> f64 + Co
 /// Softmax (or log-softmax when `log`) of every contiguous row of `row_len` elements of `src`,
 /// in f64: one pass for the max, one for the sum of exponentials, one to write. Rows run in
 /// parallel when the work is large.
-pub(crate) fn softmax_rows<T: Copy + Send + Sync + Default>(
+pub(crate) fn softmax_rows<T: crate::storage::StorageElement>(
     src: &[T],
     row_len: usize,
     log: bool,
     to: impl Fn(T) -> f64 + Copy + Sync,
     from: impl Fn(f64) -> T + Copy + Sync,
 ) -> Vec<T> {
-    let mut out = vec![T::default(); src.len()];
+    let mut out = super::pool::filled(src.len(), T::default());
     if row_len == 0 {
         return out;
     }
@@ -216,7 +216,7 @@ pub(crate) fn softmax_rows<T: Copy + Send + Sync + Default>(
 /// An inclusive scan along `dim` of the strided `src` (cumsum): `step` folds each element into
 /// the running value, `emit` turns it into an output element. The output is contiguous in
 /// `layout`'s shape.
-pub(crate) fn scan_lanes<T: Copy, A: Copy, U: Copy + Default>(
+pub(crate) fn scan_lanes<T: Copy, A: Copy, U: crate::storage::StorageElement>(
     src: &[T],
     layout: &Layout,
     dim: usize,
@@ -249,7 +249,7 @@ pub(crate) fn scan_lanes<T: Copy, A: Copy, U: Copy + Default>(
     );
     let kept_out = Layout::new(kept_shape, without(&out_strides), 0);
     let (n, s_in, s_out) = (shape[dim], layout.strides()[dim], out_strides[dim]);
-    let mut out = vec![U::default(); layout.numel()];
+    let mut out = super::pool::filled(layout.numel(), U::default());
     if out.is_empty() {
         return out;
     }
