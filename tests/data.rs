@@ -134,6 +134,17 @@ fn corrupt_idx_files_are_errors() {
     assert!(read_idx(temp_path("missing")).is_err());
 }
 
+#[test]
+fn idx_empty_shape_too_big_to_lay_out_is_an_error() {
+    // dims [0, 2^32-1, 2^32-1, 2^32-1]: no elements, but strides past isize::MAX
+    let mut bytes = vec![0, 0, 8, 4, 0, 0, 0, 0];
+    bytes.extend([0xff; 12]);
+    let path = temp_path("empty-huge-idx4-ubyte");
+    std::fs::write(&path, &bytes).unwrap();
+    let err = read_idx(&path).unwrap_err().to_string();
+    assert!(err.contains("memory"), "{err}");
+}
+
 // ----- random_split ---------------------------------------------------------------------------
 
 fn split_indices(n: i64, lengths: &[usize], seed: u64) -> Vec<Vec<usize>> {
