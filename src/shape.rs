@@ -120,8 +120,8 @@ pub(crate) fn normalize_dims(op: &str, dims: &[isize], ndim: usize) -> Result<Ve
     Ok(out)
 }
 
-/// Turns sizes given by a caller into a shape, refusing negative sizes and element counts
-/// that overflow.
+/// Turns sizes given by a caller into a shape, refusing negative sizes, element counts that
+/// overflow, and empty shapes whose row-major strides would (`[0, 2^40, 2^40]`).
 pub(crate) fn checked_shape(op: &str, sizes: &[isize]) -> Result<Vec<usize>> {
     let mut shape = Vec::with_capacity(sizes.len());
     for &s in sizes {
@@ -133,7 +133,24 @@ pub(crate) fn checked_shape(op: &str, sizes: &[isize]) -> Result<Vec<usize>> {
         shape.push(s as usize);
     }
     checked_numel(op, &shape)?;
+    check_strides_fit(op, &shape)?;
     Ok(shape)
+}
+
+/// Errs when the row-major strides of `shape` overflow `isize`, which can happen with no
+/// elements at all: a size-0 dim empties the tensor, but the other dims still set the strides.
+fn check_strides_fit(op: &str, shape: &[usize]) -> Result<()> {
+    let span = shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d.max(1)));
+    if span.is_some_and(|n| n <= isize::MAX as usize) {
+        return Ok(());
+    }
+    Err(Error::msg(format!(
+        "{op}: the shape {shape:?} cannot be laid out in memory: its strides overflow (a \
+         size-0 dim empties a tensor, but its other dims must still fit what memory can \
+         address)"
+    )))
 }
 
 /// The element count of `shape`, or an error when it overflows `isize`.
@@ -274,6 +291,12 @@ mod tests {
     fn overflowing_shapes_are_errors() {
         assert!(checked_shape("zeros", &[isize::MAX, 4]).is_err());
         assert!(checked_shape("zeros", &[-2]).is_err());
+        let huge = 1isize << 40;
+        assert!(checked_shape("zeros", &[0, huge, huge]).is_err());
+        assert_eq!(
+            checked_shape("zeros", &[0, huge]).unwrap(),
+            vec![0, 1 << 40]
+        );
         assert_eq!(contiguous_strides(&[2, 3, 4]), vec![12, 4, 1]);
     }
 }

@@ -1,6 +1,8 @@
 //! Data loading: the bundled digits, TensorDataset, DataLoader, IDX files.
 
-use firebrand::data::{DataLoader, Dataset, TensorDataset, digits, read_idx};
+use firebrand::data::{
+    DataLoader, Dataset, TensorDataset, digits, random_split, read_idx, try_random_split,
+};
 use firebrand::{DType, Tensor, tensor};
 use std::io::Write;
 
@@ -130,4 +132,109 @@ fn corrupt_idx_files_are_errors() {
     std::fs::write(&bad_gz, [0x1f, 0x8b, 1, 2, 3]).unwrap();
     assert!(read_idx(&bad_gz).is_err());
     assert!(read_idx(temp_path("missing")).is_err());
+}
+
+#[test]
+fn idx_empty_shape_too_big_to_lay_out_is_an_error() {
+    // dims [0, 2^32-1, 2^32-1, 2^32-1]: no elements, but strides past isize::MAX
+    let mut bytes = vec![0, 0, 8, 4, 0, 0, 0, 0];
+    bytes.extend([0xff; 12]);
+    let path = temp_path("empty-huge-idx4-ubyte");
+    std::fs::write(&path, &bytes).unwrap();
+    let err = read_idx(&path).unwrap_err().to_string();
+    assert!(err.contains("memory"), "{err}");
+}
+
+// ----- random_split ---------------------------------------------------------------------------
+
+fn split_indices(n: i64, lengths: &[usize], seed: u64) -> Vec<Vec<usize>> {
+    random_split(numbered(n), lengths, seed)
+        .iter()
+        .map(|part| part.indices().to_vec())
+        .collect()
+}
+
+#[test]
+fn random_split_honours_lengths_and_partitions_the_dataset() {
+    let parts = random_split(numbered(100), &[60, 30, 10], 3);
+    let lengths: Vec<usize> = parts.iter().map(Dataset::len).collect();
+    assert_eq!(lengths, vec![60, 30, 10]);
+    let mut all: Vec<usize> = parts.iter().flat_map(|p| p.indices().to_vec()).collect();
+    assert_ne!(all, (0..100).collect::<Vec<_>>(), "the order is shuffled");
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        (0..100).collect::<Vec<_>>(),
+        "disjoint parts that cover the dataset"
+    );
+    for part in &parts {
+        for (i, &index) in part.indices().iter().enumerate() {
+            let sample = part.get(i);
+            assert_eq!(sample[0].item::<i64>(), index as i64);
+            assert_eq!(sample[1].to_vec::<f32>(), vec![index as f32]);
+        }
+    }
+    let batch = parts[1].get_batch(&[2, 0]);
+    let expected: Vec<i64> = [2, 0]
+        .iter()
+        .map(|&i| parts[1].indices()[i] as i64)
+        .collect();
+    assert_eq!(batch[0].to_vec::<i64>(), expected);
+}
+
+#[test]
+fn random_split_is_determined_by_its_seed() {
+    assert_eq!(
+        split_indices(100, &[80, 20], 42),
+        split_indices(100, &[80, 20], 42)
+    );
+    let splits: Vec<Vec<Vec<usize>>> = (0..6).map(|s| split_indices(100, &[80, 20], s)).collect();
+    for a in 0..splits.len() {
+        for b in a + 1..splits.len() {
+            assert_ne!(
+                splits[a][1], splits[b][1],
+                "seeds {a} and {b} give the same test part"
+            );
+        }
+    }
+}
+
+#[test]
+fn random_split_allows_empty_parts() {
+    let parts = split_indices(5, &[0, 5, 0], 1);
+    assert!(parts[0].is_empty() && parts[2].is_empty());
+    let mut middle = parts[1].clone();
+    middle.sort_unstable();
+    assert_eq!(middle, vec![0, 1, 2, 3, 4]);
+    assert!(
+        random_split(numbered(0), &[0, 0], 9)
+            .iter()
+            .all(|p| p.is_empty())
+    );
+}
+
+#[test]
+fn try_random_split_rejects_lengths_that_do_not_sum_to_the_size() {
+    for lengths in [&[50, 40][..], &[60, 50], &[], &[101]] {
+        let err = try_random_split(numbered(100), lengths, 0)
+            .err()
+            .unwrap_or_else(|| panic!("lengths {lengths:?} were accepted for 100 samples"))
+            .to_string();
+        assert!(
+            err.contains("random_split") && err.contains("100 samples"),
+            "unclear message: {err}"
+        );
+        assert!(err.contains(&format!("{lengths:?}")), "{err}");
+    }
+    // lengths whose sum overflows are an error too, not a panic
+    let err = try_random_split(numbered(3), &[usize::MAX, 4], 0).err();
+    assert!(err.is_some_and(|e| e.to_string().contains("random_split")));
+}
+
+#[test]
+#[should_panic(
+    expected = "random_split: lengths [2, 2] add up to 4, but the dataset has 3 samples"
+)]
+fn random_split_panics_with_the_reason() {
+    random_split(numbered(3), &[2, 2], 0);
 }

@@ -872,3 +872,43 @@ fn npz_entries_sharing_data_are_rejected() {
     let msg = err_text(io::from_npz_bytes(&bytes));
     assert!(msg.contains("add up to more than the file"), "{msg}");
 }
+
+// ----- inputs cargo-fuzz found (fuzz/README.md) ------------------------------------------------
+
+/// Every file in tests/fixtures/io/fuzz/ is an input that once made a loader panic, abort or
+/// allocate without bound; named `<target>-<kind>-<hash>`, it goes to that target's loader and
+/// must now be a clear `Err`.
+#[test]
+fn fuzz_regressions_are_errors() {
+    let dir = fixture("fuzz");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let bytes = std::fs::read(&path).unwrap();
+        let result = match name.split('-').next().unwrap() {
+            "idx" => firebrand::data::read_idx(&path).map(|_| ()),
+            "npy" => io::from_npy_bytes(&bytes).map(|_| ()),
+            "npz" => io::from_npz_bytes(&bytes).map(|_| ()),
+            "safetensors" => io::from_safetensors_bytes(&bytes).map(|_| ()),
+            other => panic!("{name}: unknown fuzz target {other}"),
+        };
+        let err = result
+            .err()
+            .unwrap_or_else(|| panic!("{name} loads, but it is corrupt"));
+        assert!(!err.to_string().is_empty(), "{name}: an empty message");
+        count += 1;
+    }
+    assert!(count >= 1, "no regression inputs in {}", dir.display());
+}
+
+/// The first of them: an IDX file of f64 with dims [0x180002, 0x3ff80000, 0, 0xc1000000, 0]
+/// and no data. No elements, but row-major strides past isize::MAX: the loader multiplied
+/// them with overflow (a panic in debug builds) instead of returning an error.
+#[test]
+fn idx_with_overflowing_strides_is_a_clear_error() {
+    let path = fixture("fuzz/idx-crash-5bf4a140");
+    let err = firebrand::data::read_idx(&path).unwrap_err().to_string();
+    assert!(err.contains("idx-crash-5bf4a140"), "names the file: {err}");
+    assert!(err.contains("strides overflow"), "{err}");
+}

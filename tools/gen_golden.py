@@ -119,9 +119,9 @@ def Bm(r, shape, p=0.5):
     return T(r.random(size=shape) < p, "bool")
 
 
-def G(r, shape):
-    """A random f64 gradient (standard normal)."""
-    return T(r.standard_normal(size=shape), "f64")
+def G(r, shape, dt="f64"):
+    """A random gradient (standard normal, drawn in f64 and rounded to dt)."""
+    return T(r.standard_normal(size=shape), dt)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -325,14 +325,18 @@ def run_op(op, args, inputs):
 
 
 class Family:
-    def __init__(self, name):
+    def __init__(self, name, grad_dtypes=("f64",)):
+        """grad_dtypes: the float dtypes whose cases get grads (all float inputs of one of
+        them); f64 only by default."""
         self.name = name
+        self.grad_dtypes = set(grad_dtypes)
         self.cases = []
         self.names = set()
 
     def add(self, name, op, args, make_inputs, grad=True):
         """One case: make_inputs(rng) -> list of input tensors. Grads are recorded when grad is
-        true, the op is differentiable, every float input is f64 and some output is float."""
+        true, the op is differentiable, every float input has one dtype of the family's
+        grad_dtypes (f64 unless the family says otherwise) and some output is float."""
         assert name not in self.names, f"duplicate case name {name}"
         assert op in VOCAB[self.name], f"{op} is not in the {self.name} vocabulary"
         assert sorted(args) == sorted(VOCAB[self.name][op]), f"{name}: args {sorted(args)}"
@@ -343,7 +347,7 @@ class Family:
 
         float_dts = [DTYPE_NAME[t.dtype] for t in inputs if t.is_floating_point()]
         want_grad = (grad and op not in NOT_DIFFERENTIABLE and float_dts
-                     and all(d == "f64" for d in float_dts))
+                     and len(set(float_dts)) == 1 and float_dts[0] in self.grad_dtypes)
         leaves = [t.detach().clone().requires_grad_(bool(want_grad and t.is_floating_point()))
                   for t in inputs]
         with torch.set_grad_enabled(bool(want_grad)):
@@ -353,7 +357,8 @@ class Family:
         case["output"] = [encode(o) for o in outs] if multi else encode(out)
 
         if want_grad and any(o.is_floating_point() for o in outs):
-            gos = [G(r, tuple(o.shape)) if o.is_floating_point() else None for o in outs]
+            gos = [G(r, tuple(o.shape), DTYPE_NAME[o.dtype]) if o.is_floating_point() else None
+                   for o in outs]
             pairs = [(o, g) for o, g in zip(outs, gos) if g is not None]
             wrt = [t for t in leaves if t.requires_grad]
             gs = torch.autograd.grad([o for o, _ in pairs], wrt, [g for _, g in pairs],
@@ -954,7 +959,7 @@ def matmul_cases():
 
 
 def conv_cases():
-    fam = Family("conv")
+    fam = Family("conv", grad_dtypes=("f64", "f32"))
 
     def conv_args(stride=1, padding=0, dilation=1, groups=1):
         return {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
@@ -1119,7 +1124,7 @@ def same(a, b, exact):
 
 def check(recompute=True):
     names, total, problems = set(), 0, []
-    with_grads = set()
+    with_grads, with_cases = set(), set()
     for make in FAMILIES:
         fam_name = make.__name__.replace("_cases", "")
         path = GOLDEN / f"{fam_name}.json"
@@ -1136,6 +1141,7 @@ def check(recompute=True):
                 assert ("grads" in c) == ("grad_output" in c), f"{w}: grads without grad_output"
                 assert c["name"] not in names, f"{w}: duplicate name"
                 names.add(c["name"])
+                with_cases.add(c["op"])
                 assert c["op"] in VOCAB[fam_name], f"{w}: op {c['op']} not in vocabulary"
                 assert sorted(c["args"]) == sorted(VOCAB[fam_name][c["op"]]), f"{w}: args"
                 for i, t in enumerate(c["inputs"]):
@@ -1151,7 +1157,7 @@ def check(recompute=True):
                     for go, o in zip(gos, outs):
                         if go is not None:
                             check_tensor(go, f"{w} grad_output")
-                            assert go["shape"] == o["shape"] and go["dtype"] == "f64", w
+                            assert go["shape"] == o["shape"] and go["dtype"] == o["dtype"], w
                     assert len(c["grads"]) == len(c["inputs"]), f"{w}: grads length"
                     for g, t in zip(c["grads"], c["inputs"]):
                         if g is None:
@@ -1169,7 +1175,7 @@ def check(recompute=True):
         for op in fam:
             if op not in NOT_DIFFERENTIABLE and op not in with_grads:
                 problems.append(f"differentiable op {op} has no case with grads")
-            if not any(n == op or n.startswith(op + "_") for n in names):
+            if op not in with_cases:
                 problems.append(f"op {op} has no case")
     for p in problems:
         print("FAIL", p)

@@ -64,10 +64,10 @@ pub(crate) fn parse_idx(bytes: &[u8]) -> std::result::Result<Tensor, String> {
             data.len()
         ));
     }
-    Ok(decode(code, data, &shape))
+    decode(code, data, &shape).map_err(|e| e.to_string())
 }
 
-fn decode(code: u8, data: &[u8], shape: &[usize]) -> Tensor {
+fn decode(code: u8, data: &[u8], shape: &[usize]) -> Result<Tensor> {
     macro_rules! be {
         ($t:ty, $n:expr) => {
             data.chunks_exact($n)
@@ -76,15 +76,15 @@ fn decode(code: u8, data: &[u8], shape: &[usize]) -> Tensor {
         };
     }
     match code {
-        0x08 => Tensor::from_vec(data.to_vec(), shape),
-        0x09 => Tensor::from_vec(data.iter().map(|&b| b as i8).collect::<Vec<_>>(), shape),
-        0x0B => Tensor::from_vec(
+        0x08 => Tensor::try_from_vec(data.to_vec(), shape),
+        0x09 => Tensor::try_from_vec(data.iter().map(|&b| b as i8).collect::<Vec<_>>(), shape),
+        0x0B => Tensor::try_from_vec(
             be!(i16, 2).into_iter().map(i32::from).collect::<Vec<_>>(),
             shape,
         ),
-        0x0C => Tensor::from_vec(be!(i32, 4), shape),
-        0x0D => Tensor::from_vec(be!(f32, 4), shape),
-        _ => Tensor::from_vec(be!(f64, 8), shape),
+        0x0C => Tensor::try_from_vec(be!(i32, 4), shape),
+        0x0D => Tensor::try_from_vec(be!(f32, 4), shape),
+        _ => Tensor::try_from_vec(be!(f64, 8), shape),
     }
 }
 

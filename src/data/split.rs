@@ -94,10 +94,13 @@ pub fn try_random_split(
     seed: u64,
 ) -> Result<Vec<Subset>> {
     let total = dataset.len();
-    if lengths.iter().sum::<usize>() != total {
+    let sum = lengths
+        .iter()
+        .try_fold(0usize, |acc, &len| acc.checked_add(len));
+    if sum != Some(total) {
+        let sum = sum.map_or("more than usize::MAX".to_string(), |s| s.to_string());
         return Err(Error::msg(format!(
-            "random_split: lengths {lengths:?} add up to {}, but the dataset has {total} samples",
-            lengths.iter().sum::<usize>()
+            "random_split: lengths {lengths:?} add up to {sum}, but the dataset has {total} samples"
         )));
     }
     let mut order: Vec<usize> = (0..total).collect();
