@@ -1,13 +1,19 @@
 //! Normalisation, as `torch.nn.functional`: batch norm, layer norm and group norm.
 //!
-//! Each is composed from differentiable reductions and arithmetic (mean, biased variance,
-//! `rsqrt`), so autograd gives the derivative with respect to the input, the weight and the
-//! bias, and the derivative of that. Batch norm's running statistics are updated in place
+//! Batch norm and group norm are composed from differentiable reductions and arithmetic
+//! (mean, biased variance, `rsqrt`), so autograd gives the derivative with respect to the
+//! input, the weight and the bias, and the derivative of that. Layer norm runs a fused row
+//! kernel (one read and one write of the input's size) and writes its derivative in
+//! differentiable ops, so it is twice differentiable as well. Batch norm's running statistics are updated in place
 //! without recording a gradient, with PyTorch's unbiased variance.
 
-use crate::autograd::no_grad;
+use crate::autograd::{BackwardCtx, Record, is_grad_enabled, no_grad};
+use crate::backend::cpu::rows;
+use crate::dtype::DType;
 use crate::error::{Error, Result, or_panic};
+use crate::storage::StorageElement;
 use crate::tensor::Tensor;
+use half::{bf16, f16};
 
 fn require_float(op: &str, input: &Tensor) -> Result<()> {
     if !input.dtype().is_float() {
@@ -235,6 +241,11 @@ pub fn try_layer_norm(
     check_shape(OP, "weight", weight, normalized_shape)?;
     check_shape(OP, "bias", bias, normalized_shape)?;
     let dims: Vec<isize> = (1..=k as isize).map(|d| -d).collect();
+    let same_dtype = |t: Option<&Tensor>| t.is_none_or(|t| t.dtype() == input.dtype());
+    if input.numel() > 0 && same_dtype(weight) && same_dtype(bias) {
+        return Ok(fused_layer_norm(input, dims, weight, bias, eps));
+    }
+    // Mixed dtypes (promoted as the arithmetic does) and empty inputs: the composition.
     let mean = input.mean_dim(dims.as_slice(), true);
     let var = input.var_dim(dims.as_slice(), false, true);
     let y = normalize(input, &mean, &var, eps);
@@ -246,6 +257,139 @@ pub fn try_layer_norm(
         Some(b) => y + b,
         None => y,
     })
+}
+
+/// Layer norm over the trailing `dims` (negative) in one fused pass per row, with its own
+/// derivative (PyTorch's `NativeLayerNormBackward0`).
+fn fused_layer_norm(
+    input: &Tensor,
+    dims: Vec<isize>,
+    weight: Option<&Tensor>,
+    bias: Option<&Tensor>,
+    eps: f64,
+) -> Tensor {
+    let (out, mean, rstd) = no_grad(|| layer_norm_forward(input, dims.len(), weight, bias, eps));
+    let inputs: Vec<&Tensor> = [Some(input), weight, bias].into_iter().flatten().collect();
+    let saved: Vec<&Tensor> = [Some(input), weight].into_iter().flatten().collect();
+    let (x, w, has_bias) = (input.clone(), weight.cloned(), bias.is_some());
+    Record::new("NativeLayerNormBackward0", &inputs)
+        .save(&saved)
+        .finish(out, move |ctx| {
+            let stats = LayerNormStats {
+                dims: &dims,
+                mean: &mean,
+                rstd: &rstd,
+                eps,
+            };
+            layer_norm_backward(ctx, &x, w.as_ref(), has_bias, &stats)
+        })
+}
+
+/// The forward kernel's call: the output, and each row's mean and `rstd` shaped to broadcast
+/// against the input (size 1 in the normalised dims); f16 and bf16 keep f32 statistics.
+fn layer_norm_forward(
+    input: &Tensor,
+    k: usize,
+    weight: Option<&Tensor>,
+    bias: Option<&Tensor>,
+    eps: f64,
+) -> (Tensor, Tensor, Tensor) {
+    let x = input.contiguous();
+    let lead = x.dim() - k;
+    let row_len: usize = x.shape()[lead..].iter().product();
+    let stats_shape: Vec<usize> = x.shape()[..lead]
+        .iter()
+        .copied()
+        .chain(vec![1; k])
+        .collect();
+    let guard = x.storage_cell().read();
+    let (start, n) = (x.layout().offset(), x.numel());
+    macro_rules! run {
+        ($T:ty, $C:ty, $kernel:path) => {{
+            let (w, b) = (
+                weight.map(|t| t.to_vec::<$C>()),
+                bias.map(|t| t.to_vec::<$C>()),
+            );
+            let affine = rows::Affine {
+                weight: w.as_deref(),
+                bias: b.as_deref(),
+            };
+            let src = &guard.cpu().typed::<$T>()[start..start + n];
+            let (y, mean, rstd) = $kernel(src, row_len, &affine, eps);
+            (
+                Tensor::from_cpu(<$T>::into_storage(y), x.shape()),
+                Tensor::from_cpu(<$C>::into_storage(mean), &stats_shape),
+                Tensor::from_cpu(<$C>::into_storage(rstd), &stats_shape),
+            )
+        }};
+    }
+    match x.dtype() {
+        DType::F32 => run!(f32, f32, rows::layer_norm_rows),
+        DType::F64 => run!(f64, f64, rows::layer_norm_rows),
+        DType::F16 => run!(f16, f32, rows::layer_norm_rows_half),
+        DType::BF16 => run!(bf16, f32, rows::layer_norm_rows_half),
+        other => unreachable!("layer_norm of {other}: refused by require_float"),
+    }
+}
+
+/// What the forward pass leaves for the derivative.
+struct LayerNormStats<'a> {
+    dims: &'a [isize],
+    mean: &'a Tensor,
+    rstd: &'a Tensor,
+    eps: f64,
+}
+
+/// The derivative of layer norm, in differentiable ops: with `xhat = (x - mean) * rstd` and
+/// `gxhat = g * weight`, `gx = rstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat))`,
+/// `gweight = sum(g * xhat)`, `gbias = sum(g)`. When a graph of the derivative is recorded
+/// (create_graph), the mean and rstd are recomputed from `x` by differentiable ops, so the
+/// derivative's own derivative is exact; otherwise the forward's statistics are reused.
+fn layer_norm_backward(
+    ctx: &BackwardCtx,
+    x: &Tensor,
+    weight: Option<&Tensor>,
+    has_bias: bool,
+    stats: &LayerNormStats,
+) -> Vec<Option<Tensor>> {
+    let dims = stats.dims;
+    let compute = match x.dtype() {
+        DType::F16 | DType::BF16 => DType::F32,
+        other => other,
+    };
+    let xc = x.to_dtype(compute);
+    let (mean, rstd) = if is_grad_enabled() {
+        let var = xc.var_dim(dims, false, true);
+        (xc.mean_dim(dims, true), (var + stats.eps).rsqrt())
+    } else {
+        (stats.mean.clone(), stats.rstd.clone())
+    };
+    let g = ctx.grad().to_dtype(compute);
+    let xhat = (&xc - &mean) * &rstd;
+    let gx = ctx.needs(0).then(|| {
+        let gxhat = match weight {
+            Some(w) => &g * &w.to_dtype(compute),
+            None => g.clone(),
+        };
+        let mean_g = gxhat.mean_dim(dims, true);
+        let mean_gx = (&gxhat * &xhat).mean_dim(dims, true);
+        ((gxhat - mean_g - &xhat * mean_gx) * &rstd).to_dtype(x.dtype())
+    });
+    let mut grads = vec![gx];
+    if let Some(w) = weight {
+        let gw = ctx
+            .needs(grads.len())
+            .then(|| (&g * &xhat).sum_to(w.shape()).to_dtype(w.dtype()));
+        grads.push(gw);
+    }
+    if has_bias {
+        let normalized = &x.shape()[x.dim() - dims.len()..];
+        let gb = ctx
+            .needs(grads.len())
+            .then(|| g.sum_to(normalized).to_dtype(x.dtype()));
+        grads.push(gb);
+    }
+    grads
 }
 
 /// Group normalisation, as `F.group_norm`: the channels of `input` (`[N, C, ..]`) split into

@@ -4,12 +4,14 @@ use crate::autograd::Record;
 use crate::backend::cpu::{
     self,
     reduce::{lane_arg_extreme, lane_fold, lane_sum, scan_lanes},
+    rows,
 };
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result, or_panic};
 use crate::shape::{Dims, normalize_dim, normalize_dims};
 use crate::storage::StorageElement;
 use crate::tensor::Tensor;
+use half::{bf16, f16};
 
 /// The shape after reducing `dims` (sorted) of `shape`.
 pub(crate) fn reduced_shape(shape: &[usize], dims: &[usize], keepdim: bool) -> Vec<usize> {
@@ -329,14 +331,59 @@ fn softmax_forward(x: &Tensor, d: usize, log: bool) -> Tensor {
                 .contiguous();
         }
         let row = x.shape()[d];
-        crate::with_dtype!(x.dtype(), T => {
-            let guard = x.storage_cell().read();
-            let n = x.numel();
-            let src = &guard.cpu().typed::<T>()[x.layout().offset()..x.layout().offset() + n];
-            let out = cpu::reduce::softmax_rows(src, row, log, |v: T| v.to_f64(), T::from_f64);
-            Tensor::from_cpu(T::into_storage(out), x.shape())
-        })
+        let guard = x.storage_cell().read();
+        let (start, n) = (x.layout().offset(), x.numel());
+        let storage = match x.dtype() {
+            DType::F32 => f32::into_storage(rows::softmax_rows(
+                &guard.cpu().typed()[start..start + n],
+                row,
+                log,
+            )),
+            DType::F64 => f64::into_storage(rows::softmax_rows(
+                &guard.cpu().typed()[start..start + n],
+                row,
+                log,
+            )),
+            DType::F16 => f16::into_storage(rows::softmax_rows_half(
+                &guard.cpu().typed::<f16>()[start..start + n],
+                row,
+                log,
+            )),
+            DType::BF16 => bf16::into_storage(rows::softmax_rows_half(
+                &guard.cpu().typed::<bf16>()[start..start + n],
+                row,
+                log,
+            )),
+            other => unreachable!("softmax of {other}: refused by require_float"),
+        };
+        Tensor::from_cpu(storage, x.shape())
     })
+}
+
+/// `logsumexp` over the last dim of a contiguous f32 or f64 tensor by the row kernel; `None`
+/// for the other cases (the per-lane reduction handles them).
+fn logsumexp_rows(x: &Tensor, dims: &[usize], keepdim: bool) -> Option<Tensor> {
+    if x.dim() == 0 || dims != [x.dim() - 1] || !x.is_contiguous() || x.numel() == 0 {
+        return None;
+    }
+    let row = x.shape()[x.dim() - 1];
+    let guard = x.storage_cell().read();
+    let (start, n) = (x.layout().offset(), x.numel());
+    let storage = match x.dtype() {
+        DType::F32 => f32::into_storage(rows::logsumexp_rows(
+            &guard.cpu().typed()[start..start + n],
+            row,
+        )),
+        DType::F64 => f64::into_storage(rows::logsumexp_rows(
+            &guard.cpu().typed()[start..start + n],
+            row,
+        )),
+        _ => return None,
+    };
+    Some(Tensor::from_cpu(
+        storage,
+        &reduced_shape(x.shape(), dims, keepdim),
+    ))
 }
 
 impl Tensor {
@@ -643,9 +690,11 @@ impl Tensor {
     pub fn try_logsumexp(&self, dims: impl Dims, keepdim: bool) -> Result<Tensor> {
         require_float("logsumexp", self)?;
         let dims = normalize_dims("logsumexp", &dims.to_dims(), self.dim())?;
-        let out = crate::with_dtype!(self.dtype(), T => reduce_with(self, &dims, keepdim, |l: &cpu::reduce::Lane<T>| {
-            T::from_f64(cpu::reduce::lane_logsumexp(l, |v: T| v.to_f64()))
-        }));
+        let out = logsumexp_rows(self, &dims, keepdim).unwrap_or_else(|| {
+            crate::with_dtype!(self.dtype(), T => reduce_with(self, &dims, keepdim, |l: &cpu::reduce::Lane<T>| {
+                T::from_f64(cpu::reduce::lane_logsumexp(l, |v: T| v.to_f64()))
+            }))
+        });
         let x = self.clone();
         Ok(Record::new("LogsumexpBackward0", &[self])
             .save(&[self])

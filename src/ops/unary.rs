@@ -5,6 +5,7 @@ use crate::autograd::{BackwardCtx, Record};
 use crate::backend::cpu;
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result, or_panic};
+use crate::storage::StorageElement;
 use crate::tensor::Tensor;
 use half::{bf16, f16};
 
@@ -31,6 +32,8 @@ pub(crate) trait UnaryOp: Clone + Send + Sync + 'static {
     const SAVES_OUTPUT: bool = false;
     /// Whether the op is differentiable at all.
     const DIFFERENTIABLE: bool = true;
+    /// The vectorised f32 kernel computing the op on contiguous input, if it has one.
+    const FAST_F32: Option<cpu::math::F32Fn> = None;
     /// The function in f32 (also used for f16 and bf16).
     fn f32(&self, x: f32) -> f32;
     /// The function in f64.
@@ -60,7 +63,10 @@ pub(crate) fn apply<O: UnaryOp>(x: &Tensor, op: O) -> Result<Tensor> {
 
 fn forward<O: UnaryOp>(x: &Tensor, op: &O) -> Result<Tensor> {
     Ok(match x.dtype() {
-        DType::F32 => cpu::map(x, |v: f32| op.f32(v)),
+        DType::F32 => match O::FAST_F32 {
+            Some(f) => map_f32_kernel(x, f),
+            None => cpu::map(x, |v: f32| op.f32(v)),
+        },
         DType::F64 => cpu::map(x, |v: f64| op.f64(v)),
         DType::F16 => cpu::map(x, |v: f16| f16::from_f32(op.f32(v.to_f32()))),
         DType::BF16 => cpu::map(x, |v: bf16| bf16::from_f32(op.f32(v.to_f32()))),
@@ -82,6 +88,16 @@ fn forward<O: UnaryOp>(x: &Tensor, op: &O) -> Result<Tensor> {
     })
 }
 
+/// `f` of every element of the f32 tensor `x` by the vectorised kernel; a view is copied
+/// first, so views and copies give the same bits.
+fn map_f32_kernel(x: &Tensor, f: cpu::math::F32Fn) -> Tensor {
+    let x = crate::autograd::no_grad(|| x.contiguous());
+    let guard = x.storage_cell().read();
+    let start = x.layout().offset();
+    let src = &guard.cpu().typed::<f32>()[start..start + x.numel()];
+    Tensor::from_cpu(f32::into_storage(cpu::math::map_f32(src, f)), x.shape())
+}
+
 /// A mask of `cond` in the dtype of `like` (1 where true, 0 elsewhere).
 fn mask_as(cond: Tensor, like: &Tensor) -> Tensor {
     cond.to_dtype(like.dtype())
@@ -94,6 +110,7 @@ macro_rules! unary_op {
         $(#[$doc:meta])* $ty:ident, $name:literal, $grad:literal, $ints:ident,
         $(saves_output: $saves:literal,)?
         $(differentiable: $diff:literal,)?
+        $(fast_f32: $fast:ident,)?
         |$x:ident| $f:expr,
         int |$xi:ident| $fi:expr,
         d |$dx:ident, $ctx:ident| $d:expr
@@ -107,6 +124,7 @@ macro_rules! unary_op {
             const INTS: Ints = Ints::$ints;
             $(const SAVES_OUTPUT: bool = $saves;)?
             $(const DIFFERENTIABLE: bool = $diff;)?
+            $(const FAST_F32: Option<cpu::math::F32Fn> = Some(cpu::math::F32Fn::$fast);)?
             #[inline]
             fn f32(&self, $x: f32) -> f32 {
                 $f
@@ -133,18 +151,36 @@ const FRAC_2_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
 /// sqrt(2 / pi), the constant of the tanh approximation of GELU.
 const GELU_K: f64 = 0.797_884_560_802_865_4;
 
-/// erf in the precision of the argument's type.
-trait Erf {
+/// exp, erf and GELU in the precision of the argument's type: f32 uses the backend's
+/// vectorisable versions (no libm call per element), f64 keeps libm's accuracy.
+trait FloatMath {
+    fn exp_fn(self) -> Self;
     fn erf_fn(self) -> Self;
+    fn gelu_fn(self) -> Self;
 }
-impl Erf for f32 {
+impl FloatMath for f32 {
+    #[inline(always)]
+    fn exp_fn(self) -> f32 {
+        cpu::math::exp_f32(self)
+    }
+    #[inline(always)]
     fn erf_fn(self) -> f32 {
-        libm::erff(self)
+        cpu::math::erf_f32(self)
+    }
+    #[inline(always)]
+    fn gelu_fn(self) -> f32 {
+        cpu::math::gelu_f32(self)
     }
 }
-impl Erf for f64 {
+impl FloatMath for f64 {
+    fn exp_fn(self) -> f64 {
+        self.exp()
+    }
     fn erf_fn(self) -> f64 {
         libm::erf(self)
+    }
+    fn gelu_fn(self) -> f64 {
+        0.5 * self * (1.0 + libm::erf(self / SQRT_2))
     }
 }
 
@@ -222,7 +258,8 @@ unary_op!(
     d | x,
     c | -c.grad()
 );
-unary_op!(Exp, "exp", "ExpBackward0", ToFloat, saves_output: true, |x| x.exp(), int |x| x,
+unary_op!(Exp, "exp", "ExpBackward0", ToFloat, saves_output: true, fast_f32: Exp,
+    |x| x.exp_fn(), int |x| x,
     d |x, c| c.grad() * c.output());
 unary_op!(
     Log,
@@ -292,7 +329,8 @@ unary_op!(
     "gelu",
     "GeluBackward0",
     ToFloat,
-    |x| 0.5 * x * (1.0 + (x / cst(x, SQRT_2)).erf_fn()),
+    fast_f32: Gelu,
+    |x| x.gelu_fn(),
     int | x | x,
     d | x,
     c | {
@@ -348,6 +386,7 @@ unary_op!(
     "erf",
     "ErfBackward0",
     ToFloat,
+    fast_f32: Erf,
     |x| x.erf_fn(),
     int | x | x,
     d | x,

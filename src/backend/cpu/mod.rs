@@ -3,9 +3,11 @@
 pub(crate) mod conv;
 pub(crate) mod elementwise;
 pub(crate) mod index;
+pub(crate) mod math;
 pub(crate) mod matmul;
 pub(crate) mod pool;
 pub(crate) mod reduce;
+pub(crate) mod rows;
 pub(crate) mod strided;
 
 use crate::storage::StorageElement;

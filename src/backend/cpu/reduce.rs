@@ -102,29 +102,54 @@ where
     out
 }
 
-/// Sum of a slice with pairwise blocks: error grows as log(n), as PyTorch's cascade sum.
+/// Sum of a slice with pairwise blocks: error grows as log(n), as PyTorch's cascade sum. The
+/// blocks' inner loop keeps 16 independent f64 accumulators, so it vectorises and is not held
+/// back by the latency of one addition chain.
 pub(crate) fn pairwise_sum<T: Copy>(s: &[T], to: impl Fn(T) -> f64 + Copy) -> f64 {
-    const BLOCK: usize = 256;
+    const BLOCK: usize = 512;
+    const LANES: usize = 16;
     if s.len() <= BLOCK {
-        let mut acc = [0.0f64; 8];
-        let chunks = s.chunks_exact(8);
+        let mut acc = [0.0f64; LANES];
+        let chunks = s.chunks_exact(LANES);
         let rest = chunks.remainder();
         for c in chunks {
-            for k in 0..8 {
+            for k in 0..LANES {
                 acc[k] += to(c[k]);
             }
         }
         let tail: f64 = rest.iter().map(|&x| to(x)).sum();
         return acc.iter().sum::<f64>() + tail;
     }
-    let mid = (s.len() / 2).next_multiple_of(8);
+    let mid = (s.len() / 2).next_multiple_of(LANES);
     pairwise_sum(&s[..mid], to) + pairwise_sum(&s[mid..], to)
 }
 
-/// Sum of one lane, accumulated in f64.
-pub(crate) fn lane_sum<T: Copy>(lane: &Lane<T>, to: impl Fn(T) -> f64 + Copy) -> f64 {
+/// Elements per task of a threaded sum: a power of two, so the split is the pairwise tree's.
+const SUM_TASK: usize = 1 << 16;
+
+/// [`pairwise_sum`] on several threads for a long slice: each task sums a power-of-two
+/// block pairwise, then the blocks' sums are summed pairwise (the error still grows as log n).
+pub(crate) fn threaded_pairwise_sum<T: Copy + Sync>(
+    s: &[T],
+    to: impl Fn(T) -> f64 + Copy + Send + Sync,
+) -> f64 {
+    if s.len() < 4 * SUM_TASK {
+        return pairwise_sum(s, to);
+    }
+    let partial: Vec<f64> = s
+        .par_chunks(SUM_TASK)
+        .map(|c| pairwise_sum(c, to))
+        .collect();
+    pairwise_sum(&partial, |x| x)
+}
+
+/// Sum of one lane, accumulated in f64 (on several threads when it is one long slice).
+pub(crate) fn lane_sum<T: Copy + Sync>(
+    lane: &Lane<T>,
+    to: impl Fn(T) -> f64 + Copy + Send + Sync,
+) -> f64 {
     match lane.as_slice() {
-        Some(s) => pairwise_sum(s, to),
+        Some(s) => threaded_pairwise_sum(s, to),
         None => {
             let mut acc = 0.0;
             lane.for_each(|x| acc += to(x));
@@ -171,46 +196,6 @@ pub(crate) fn lane_logsumexp<T: Copy>(lane: &Lane<T>, to: impl Fn(T) -> f64 + Co
     let mut sum = 0.0;
     lane.for_each(|v| sum += (to(v) - shift).exp());
     shift + sum.ln()
-}
-
-/// Softmax (or log-softmax when `log`) of every contiguous row of `row_len` elements of `src`,
-/// in f64: one pass for the max, one for the sum of exponentials, one to write. Rows run in
-/// parallel when the work is large.
-pub(crate) fn softmax_rows<T: crate::storage::StorageElement>(
-    src: &[T],
-    row_len: usize,
-    log: bool,
-    to: impl Fn(T) -> f64 + Copy + Sync,
-    from: impl Fn(f64) -> T + Copy + Sync,
-) -> Vec<T> {
-    let mut out = super::pool::filled(src.len(), T::default());
-    if row_len == 0 {
-        return out;
-    }
-    let row = |(x, y): (&[T], &mut [T])| {
-        let max = x.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(to(v)));
-        let sum: f64 = x.iter().map(|&v| (to(v) - max).exp()).sum();
-        if log {
-            let shift = max + sum.ln();
-            y.iter_mut()
-                .zip(x)
-                .for_each(|(y, &v)| *y = from(to(v) - shift));
-        } else {
-            let inv = 1.0 / sum;
-            y.iter_mut()
-                .zip(x)
-                .for_each(|(y, &v)| *y = from((to(v) - max).exp() * inv));
-        }
-    };
-    let rows = src.chunks(row_len).zip(out.chunks_mut(row_len));
-    if src.len() >= PARALLEL_THRESHOLD && src.len() > row_len {
-        src.par_chunks(row_len)
-            .zip(out.par_chunks_mut(row_len))
-            .for_each(row);
-    } else {
-        rows.for_each(row);
-    }
-    out
 }
 
 /// An inclusive scan along `dim` of the strided `src` (cumsum): `step` folds each element into
@@ -313,14 +298,5 @@ mod tests {
             scan_lanes(&data, &t, 1, 0i64, |a, v| a + v, |a| a),
             vec![0, 3, 1, 5, 2, 7]
         );
-    }
-
-    #[test]
-    fn softmax_rows_are_stable_for_large_inputs() {
-        let x = [1e4f64, 1e4, -1e4, 0.0];
-        let y = softmax_rows(&x, 2, false, |v| v, |v| v);
-        assert_eq!(y, vec![0.5, 0.5, 0.0, 1.0]);
-        let y = softmax_rows(&x, 2, true, |v| v, |v| v);
-        assert!((y[0] + std::f64::consts::LN_2).abs() < 1e-12 && y[3] == 0.0);
     }
 }
