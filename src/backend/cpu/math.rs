@@ -143,7 +143,7 @@ pub(crate) fn exp_with<I: Isa>(x: f32) -> f32 {
 
 /// Cephes' polynomial for `(e^r - 1 - r) / r^2` on `|r| <= ln2 / 2`, lowest coefficient first.
 const EXP_POLY: [f32; 6] = [
-    5.000_000_1e-1,
+    0.5, // Cephes: 5.0000001201e-1, which is 0.5 in f32
     1.666_666_5e-1,
     4.166_579_6e-2,
     8.333_452e-3,

@@ -19,7 +19,7 @@ fn for_each_block<S: Sync, D: Send>(
     dst_len: usize,
     block: impl Fn(&[S], &mut [D]) + Sync,
 ) {
-    let rows = if row_len == 0 { 0 } else { src.len() / row_len };
+    let rows = src.len().checked_div(row_len).unwrap_or(0);
     if rows == 0 || dst_len == 0 {
         return;
     }
@@ -127,7 +127,7 @@ pub(crate) fn softmax_rows<F: Real>(src: &[F], row_len: usize, log: bool) -> Vec
 /// `log(sum(exp(x)))` of every row of `row_len` elements of the contiguous `src`. An
 /// infinite max is not subtracted, so a row of `-inf` gives `-inf` and a `+inf` gives `+inf`.
 pub(crate) fn logsumexp_rows<F: Real>(src: &[F], row_len: usize) -> Vec<F> {
-    let rows = if row_len == 0 { 0 } else { src.len() / row_len };
+    let rows = src.len().checked_div(row_len).unwrap_or(0);
     let mut out = pool::filled(rows, F::ZERO);
     for_each_block(src, &mut out, row_len, 1, |s, d| {
         let mut scratch = vec![F::ZERO; row_len];
@@ -285,7 +285,7 @@ where
     T: Copy + Default + Send + Sync + crate::storage::StorageElement,
     C: Real,
 {
-    let rows = if row_len == 0 { 0 } else { src.len() / row_len };
+    let rows = src.len().checked_div(row_len).unwrap_or(0);
     let mut out = pool::filled(src.len(), T::default());
     let mut stats = pool::filled(2 * rows, C::ZERO);
     let per = block_rows(src.len(), rows, row_len);
