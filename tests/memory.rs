@@ -1,6 +1,7 @@
 //! The CPU buffer cache (`firebrand::memory`): large freed buffers are reused, never leak old
 //! values, respect the limit, and small ones are left to the allocator.
 
+use firebrand::nn::functional as F;
 use firebrand::{DType, Tensor, memory};
 use std::sync::Mutex;
 
@@ -51,6 +52,66 @@ fn reused_buffers_hold_exactly_the_new_values_for_every_kernel_shape() {
         assert_eq!(wv[i], if i > 10 { i as f32 } else { 0.0 });
     }
     assert!(tv.iter().chain(&ev).chain(&wv).all(|x| !x.is_nan()));
+}
+
+#[test]
+fn matmul_outputs_never_show_a_reused_buffers_old_values() {
+    let _g = serial();
+    // Cached buffers of the output sizes below, full of values no product here gives.
+    for (dtype, junk) in [
+        (DType::F32, f64::NAN),
+        (DType::F64, f64::NAN),
+        (DType::I64, -7.0),
+    ] {
+        for _ in 0..3 {
+            drop(Tensor::full([256, 256], junk, dtype));
+        }
+    }
+    let empty_inner =
+        Tensor::ones([256, 0], DType::F32).matmul(&Tensor::ones([0, 256], DType::F32));
+    assert!(empty_inner.to_vec::<f32>().iter().all(|&x| x == 0.0));
+    // A batch of 4 spread over the threads, and one product on gemm's threads.
+    let ones = Tensor::ones([4, 64, 32], DType::F64);
+    let batched = ones.matmul(&Tensor::ones([4, 32, 256], DType::F64));
+    assert!(batched.to_vec::<f64>().iter().all(|&x| x == 32.0));
+    let single = Tensor::ones([256, 300], DType::F32).matmul(&Tensor::ones([300, 256], DType::F32));
+    assert!(single.to_vec::<f32>().iter().all(|&x| x == 300.0));
+    let ints = Tensor::ones([256, 3], DType::I64).matmul(&Tensor::ones([3, 256], DType::I64));
+    assert!(ints.to_vec::<i64>().iter().all(|&x| x == 3));
+}
+
+/// How many of the `k x k` taps of every window of an `h x w` plane (stride `s`, padding `p`)
+/// read inside it, counted one by one.
+fn taps_inside(h: usize, w: usize, k: usize, s: usize, p: usize) -> usize {
+    let out = |n: usize| (n + 2 * p - k) / s + 1;
+    let inside = |o: usize, t: usize, n: usize| (o * s + t).checked_sub(p).is_some_and(|i| i < n);
+    let mut count = 0;
+    for (oy, ox, ty, tx) in (0..out(h)).flat_map(|oy| {
+        (0..out(w))
+            .flat_map(move |ox| (0..k).flat_map(move |ty| (0..k).map(move |tx| (oy, ox, ty, tx))))
+    }) {
+        count += usize::from(inside(oy, ty, h) && inside(ox, tx, w));
+    }
+    count
+}
+
+#[test]
+fn unfold_writes_zeros_for_padding_into_reused_buffers() {
+    let _g = serial();
+    for (stride, padding) in [(1, 2), (2, 1)] {
+        let x = Tensor::ones([2, 3, 80, 72], DType::F32);
+        let len = F::unfold(&x, 3, 1, padding, stride).numel();
+        for _ in 0..3 {
+            drop(Tensor::full([len], f64::NAN, DType::F32)); // NaN buffers of that size
+        }
+        let cols = F::unfold(&x, 3, 1, padding, stride).to_vec::<f32>();
+        assert!(
+            cols.iter().all(|&v| v == 0.0 || v == 1.0),
+            "stride {stride}"
+        );
+        let ones = cols.iter().filter(|&&v| v == 1.0).count();
+        assert_eq!(ones, 2 * 3 * taps_inside(80, 72, 3, stride, padding));
+    }
 }
 
 #[test]

@@ -6,6 +6,7 @@
 use crate::storage::StorageElement;
 use crate::tensor::Tensor;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 use std::ops::Add;
 
 /// The sliding-window geometry of one 2-D convolution or pooling: the input planes, the
@@ -70,16 +71,23 @@ fn contiguous_data<T: StorageElement, R>(t: &Tensor, f: impl FnOnce(&[T]) -> R) 
 
 /// im2col: `[planes, H, W]` (contiguous) to `[planes, kh * kw, oh * ow]`, zeros where a window
 /// reads padding. With `planes = N * C` the result reshapes to PyTorch's unfold layout
-/// `[N, C * kh * kw, L]` without a copy.
+/// `[N, C * kh * kw, L]` without a copy. The output is written once, without zeroing it first.
 pub(crate) fn unfold<T: StorageElement>(input: &Tensor, g: &Window2d) -> Tensor {
     contiguous_data::<T, _>(input, |x| {
         let plane_out = g.kernel_len() * g.output_len();
-        let mut out = super::pool::filled(g.planes * plane_out, T::default());
-        if plane_out > 0 {
-            out.par_chunks_mut(plane_out)
-                .zip(x.par_chunks(g.input_len().max(1)))
-                .for_each(|(cols, plane)| unfold_plane(plane, cols, g));
-        }
+        let fill = |out: &mut [MaybeUninit<T>]| {
+            if g.input_len() == 0 {
+                write_all(out, T::default()); // every window reads padding
+            } else if plane_out > 0 {
+                out.par_chunks_mut(plane_out)
+                    .zip(x.par_chunks(g.input_len().max(1)))
+                    .for_each(|(cols, plane)| unfold_plane(plane, cols, g));
+            }
+        };
+        // SAFETY: every element is written: all zeros for empty input planes, else the
+        // `planes` chunks of `plane_out` elements pair up with the `planes` input planes (the
+        // input holds `planes * H * W` elements) and `unfold_plane` writes all of its chunk.
+        let out = unsafe { super::pool::written(g.planes * plane_out, fill) };
         Tensor::from_cpu(
             T::into_storage(out),
             &[g.planes, g.kernel_len(), g.output_len()],
@@ -87,33 +95,55 @@ pub(crate) fn unfold<T: StorageElement>(input: &Tensor, g: &Window2d) -> Tensor 
     })
 }
 
-fn unfold_plane<T: StorageElement>(plane: &[T], cols: &mut [T], g: &Window2d) {
+/// Writes every element of one plane's `[kh * kw, oh * ow]` columns: each output row gets,
+/// for every position, the input element its window reads or zero where it reads padding.
+fn unfold_plane<T: StorageElement>(plane: &[T], cols: &mut [MaybeUninit<T>], g: &Window2d) {
     let [oh, ow] = g.output;
     for ki in 0..g.kernel[0] {
         for kj in 0..g.kernel[1] {
             let row = &mut cols[(ki * g.kernel[1] + kj) * oh * ow..][..oh * ow];
-            for y in 0..oh {
-                let Some(iy) = g.source(0, y, ki) else {
-                    continue;
-                };
-                let out_row = &mut row[y * ow..][..ow];
-                let in_row = &plane[iy * g.input[1]..][..g.input[1]];
-                if g.stride[1] == 1 {
-                    // The columns inside the input form one run: copy it whole.
-                    let (lo, hi) = g.inside(1, kj);
-                    if lo < hi {
-                        let first = g.source(1, lo, kj).expect("inside() is inside");
-                        out_row[lo..hi].copy_from_slice(&in_row[first..first + hi - lo]);
-                    }
-                    continue;
-                }
-                for (x, v) in out_row.iter_mut().enumerate() {
-                    if let Some(ix) = g.source(1, x, kj) {
-                        *v = in_row[ix];
-                    }
+            for (y, out_row) in row.chunks_exact_mut(ow.max(1)).enumerate() {
+                match g.source(0, y, ki) {
+                    Some(iy) => unfold_row(&plane[iy * g.input[1]..][..g.input[1]], out_row, g, kj),
+                    None => write_all(out_row, T::default()),
                 }
             }
         }
+    }
+}
+
+/// One output row of im2col at kernel column `kj`, read from input row `in_row`.
+fn unfold_row<T: StorageElement>(
+    in_row: &[T],
+    out_row: &mut [MaybeUninit<T>],
+    g: &Window2d,
+    kj: usize,
+) {
+    if g.stride[1] == 1 {
+        // The columns inside the input form one run: zeros, the run copied whole, zeros.
+        let (lo, hi) = g.inside(1, kj);
+        write_all(&mut out_row[..lo], T::default());
+        if lo < hi {
+            let first = g.source(1, lo, kj).expect("inside() is inside");
+            for (d, &v) in out_row[lo..hi]
+                .iter_mut()
+                .zip(&in_row[first..first + hi - lo])
+            {
+                d.write(v);
+            }
+        }
+        write_all(&mut out_row[hi.max(lo)..], T::default());
+        return;
+    }
+    for (x, d) in out_row.iter_mut().enumerate() {
+        d.write(g.source(1, x, kj).map_or(T::default(), |ix| in_row[ix]));
+    }
+}
+
+/// Writes `value` into every element of `dst`.
+fn write_all<T: Copy>(dst: &mut [MaybeUninit<T>], value: T) {
+    for d in dst {
+        d.write(value);
     }
 }
 

@@ -9,6 +9,7 @@ use crate::tensor::Tensor;
 use gemm::Parallelism;
 use half::f16;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Products with fewer multiply-adds than this run on one thread: below it, waking the
 /// thread pool costs more than it saves (a 64x64 product is 262k multiply-adds).
@@ -38,9 +39,10 @@ impl Dims {
 
 /// An element type with a matrix-multiply kernel.
 pub(crate) trait MatmulElement: StorageElement {
-    /// Writes `a @ b` into `dst` (row-major, `m x n`), reading `a` and `b` through their views.
+    /// Writes `a @ b` into every element of `dst` (row-major, `m x n`, not read), reading `a`
+    /// and `b` through their views.
     fn product(
-        dst: &mut [Self],
+        dst: &mut [MaybeUninit<Self>],
         a: (&[Self], MatrixView),
         b: (&[Self], MatrixView),
         d: Dims,
@@ -48,9 +50,10 @@ pub(crate) trait MatmulElement: StorageElement {
     );
 }
 
-/// Calls `gemm::gemm` for one product (`dst := a @ b`).
+/// Calls `gemm::gemm` for one product (`dst := a @ b`; gemm writes every element of `dst`
+/// and, with `read_dst` false, reads none).
 fn gemm_product<T: Element>(
-    dst: &mut [T],
+    dst: &mut [MaybeUninit<T>],
     (a, va): (&[T], MatrixView),
     (b, vb): (&[T], MatrixView),
     d: Dims,
@@ -64,14 +67,16 @@ fn gemm_product<T: Element>(
     assert!(view_fits(a.len(), va, d.m, d.k) && view_fits(b.len(), vb, d.k, d.n));
     // SAFETY: `view_fits` checked that every element the views address lies inside `a` and
     // `b`; `dst` is an exclusively borrowed row-major `m x n` buffer (checked above) that
-    // aliases neither input. gemm reads `a` and `b` only, and `T` is f32, f64 or f16 (the only
-    // implementors of `MatmulElement` that call this), which gemm supports.
+    // aliases neither input. With `read_dst` false gemm never reads `dst` (its alpha is set to
+    // zero, and every kernel stores `beta * acc`, or zeros when k is 0), so `dst` may be
+    // uninitialised. `T` is f32, f64 or f16 (the only implementors of `MatmulElement` that
+    // call this), which gemm supports.
     unsafe {
         gemm::gemm(
             d.m,
             d.n,
             d.k,
-            dst.as_mut_ptr(),
+            dst.as_mut_ptr().cast::<T>(),
             1,
             d.n as isize,
             false,
@@ -106,7 +111,7 @@ fn view_fits(len: usize, v: MatrixView, rows: usize, cols: usize) -> bool {
 macro_rules! gemm_element {
     ($($t:ty),*) => {$(
         impl MatmulElement for $t {
-            fn product(dst: &mut [Self], a: (&[Self], MatrixView), b: (&[Self], MatrixView), d: Dims, par: Parallelism) {
+            fn product(dst: &mut [MaybeUninit<Self>], a: (&[Self], MatrixView), b: (&[Self], MatrixView), d: Dims, par: Parallelism) {
                 gemm_product(dst, a, b, d, par);
             }
         }
@@ -117,7 +122,7 @@ gemm_element!(f32, f64, f16);
 /// The integer product: each row of `dst` accumulates `a[i, p] * b[p, :]` in wrapping i64,
 /// which wraps to the same value as arithmetic in the narrow type.
 fn int_product<T: Element>(
-    dst: &mut [T],
+    dst: &mut [MaybeUninit<T>],
     (a, va): (&[T], MatrixView),
     (b, vb): (&[T], MatrixView),
     d: Dims,
@@ -136,7 +141,7 @@ fn int_product<T: Element>(
             }
         }
         for (o, &s) in row.iter_mut().zip(&acc) {
-            *o = T::from_i64(s);
+            o.write(T::from_i64(s));
         }
     }
 }
@@ -144,7 +149,7 @@ fn int_product<T: Element>(
 macro_rules! int_element {
     ($($t:ty),*) => {$(
         impl MatmulElement for $t {
-            fn product(dst: &mut [Self], a: (&[Self], MatrixView), b: (&[Self], MatrixView), d: Dims, _: Parallelism) {
+            fn product(dst: &mut [MaybeUninit<Self>], a: (&[Self], MatrixView), b: (&[Self], MatrixView), d: Dims, _: Parallelism) {
                 int_product(dst, a, b, d);
             }
         }
@@ -187,35 +192,46 @@ pub(crate) fn batched_matmul<T: MatmulElement>(a: &Tensor, b: &Tensor) -> Tensor
     };
     let mut shape = a.shape().to_vec();
     shape[nd - 1] = d.n;
-    let mut out = super::pool::filled(shape.iter().product(), T::zero());
-    if d.flops() > 0 {
-        let ga = a.storage_cell().read();
-        let gb = (!a.shares_storage(b)).then(|| b.storage_cell().read());
-        let sb = gb.as_deref().unwrap_or(&*ga);
-        let (da, db) = (ga.cpu().typed::<T>(), sb.cpu().typed::<T>());
-        run_batches(
-            &mut out,
-            (da, &matrix_views(a.layout())),
-            (db, &matrix_views(b.layout())),
-            d,
-        );
+    let len: usize = shape.iter().product();
+    if len == 0 {
+        return Tensor::from_cpu(T::into_storage(Vec::new()), &shape);
     }
+    let ga = a.storage_cell().read();
+    let gb = (!a.shares_storage(b)).then(|| b.storage_cell().read());
+    let sb = gb.as_deref().unwrap_or(&*ga);
+    let (da, db) = (ga.cpu().typed::<T>(), sb.cpu().typed::<T>());
+    let (views_a, views_b) = (matrix_views(a.layout()), matrix_views(b.layout()));
+    let fill = |out: &mut [MaybeUninit<T>]| run_batches(out, (da, &views_a), (db, &views_b), d);
+    // SAFETY: the buffer holds `len / (m * n)` matrices, one per view (as many views as batch
+    // elements), and `run_batches` hands each matrix to one product, which writes all its
+    // `m * n` elements (`MatmulElement::product`'s contract; zeros when k is 0).
+    let out = unsafe { super::pool::written(len, fill) };
     Tensor::from_cpu(T::into_storage(out), &shape)
 }
 
-/// Runs every product of a batch: large products one after another with gemm's own threads,
-/// many small ones spread over rayon's threads one product each.
+/// Whether a batch of `products` is better spread over `threads` threads one whole product
+/// each than run one product at a time on all threads: yes when every thread gets about the
+/// same number of products (gemm's own threads split one product and then wait for each
+/// other, which costs most when `m` is small, as in a convolution's `[O, C*k*k] @ [C*k*k, L]`).
+fn spread_products(products: usize, threads: usize) -> bool {
+    products >= threads && (products % threads == 0 || products >= 4 * threads)
+}
+
+/// Runs every product of a batch: spread over rayon's threads one product each when the batch
+/// divides well among them or the products are small, else one after another with gemm's own
+/// threads.
 fn run_batches<T: MatmulElement>(
-    out: &mut [T],
+    out: &mut [MaybeUninit<T>],
     (a, va): (&[T], &[MatrixView]),
     (b, vb): (&[T], &[MatrixView]),
     d: Dims,
 ) {
     let chunk = d.m * d.n;
     let per_product = d.flops();
+    let threads = rayon::current_num_threads();
     let jobs = out.chunks_mut(chunk).zip(va.iter().zip(vb));
-    if per_product >= PARALLEL_FLOPS {
-        let par = Parallelism::Rayon(rayon::current_num_threads());
+    if per_product >= PARALLEL_FLOPS && !spread_products(va.len(), threads) {
+        let par = Parallelism::Rayon(threads);
         jobs.for_each(|(dst, (&x, &y))| T::product(dst, (a, x), (b, y), d, par));
     } else if per_product.saturating_mul(va.len()) >= PARALLEL_FLOPS {
         out.par_chunks_mut(chunk)
@@ -229,6 +245,13 @@ fn run_batches<T: MatmulElement>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_spread_over_threads_only_when_they_divide_well() {
+        assert!(spread_products(32, 2) && spread_products(64, 8) && spread_products(33, 8));
+        assert!(!spread_products(1, 2) && !spread_products(3, 2) && !spread_products(12, 8));
+        assert!(spread_products(3, 1));
+    }
 
     #[test]
     fn view_fits_checks_both_ends_with_negative_strides() {
@@ -271,7 +294,7 @@ mod tests {
             row_stride: 2,
             col_stride: 1,
         };
-        let mut dst = [0.0f64; 4];
+        let mut dst = [MaybeUninit::new(f64::NAN); 4];
         f64::product(
             &mut dst,
             (&a, va),
@@ -279,6 +302,8 @@ mod tests {
             Dims { m: 2, n: 2, k: 2 },
             Parallelism::None,
         );
+        // SAFETY: the product wrote every element (each starts as an initialised NaN anyway).
+        let dst = dst.map(|d| unsafe { d.assume_init() });
         assert_eq!(dst, [1.0, 2.0, 3.0, 4.0]);
     }
 }
