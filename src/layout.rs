@@ -2,7 +2,28 @@
 //! (transpose, narrow, expand, flip, ...) is a function from one layout to another; no data
 //! moves.
 
-use crate::shape::{contiguous_strides, numel};
+use crate::shape::numel;
+use smallvec::SmallVec;
+
+/// Dims held inline up to this many (every tensor of the usual ranks): making a layout then
+/// allocates nothing.
+const INLINE_DIMS: usize = 6;
+
+/// Sizes of a layout, inline for up to [`INLINE_DIMS`] dims.
+type Sizes = SmallVec<[usize; INLINE_DIMS]>;
+/// Strides of a layout, inline for up to [`INLINE_DIMS`] dims.
+type Strides = SmallVec<[isize; INLINE_DIMS]>;
+
+/// Row-major strides of `shape`, inline (as [`crate::shape::contiguous_strides`], without allocating).
+fn inline_contiguous_strides(shape: &[usize]) -> Strides {
+    let mut strides = Strides::from_elem(0, shape.len());
+    let mut acc = 1isize;
+    for i in (0..shape.len()).rev() {
+        strides[i] = acc;
+        acc *= shape[i].max(1) as isize;
+    }
+    strides
+}
 
 /// Where a tensor's elements sit in its storage: element `[i0, i1, ..]` is at
 /// `offset + i0 * strides[0] + i1 * strides[1] + ..`.
@@ -16,8 +37,8 @@ use crate::shape::{contiguous_strides, numel};
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
-    shape: Vec<usize>,
-    strides: Vec<isize>,
+    shape: Sizes,
+    strides: Strides,
     offset: usize,
 }
 
@@ -25,8 +46,8 @@ impl Layout {
     /// A row-major layout for `shape`, starting at element 0.
     pub fn contiguous(shape: &[usize]) -> Layout {
         Layout {
-            shape: shape.to_vec(),
-            strides: contiguous_strides(shape),
+            shape: Sizes::from_slice(shape),
+            strides: inline_contiguous_strides(shape),
             offset: 0,
         }
     }
@@ -35,8 +56,8 @@ impl Layout {
     pub(crate) fn new(shape: Vec<usize>, strides: Vec<isize>, offset: usize) -> Layout {
         debug_assert_eq!(shape.len(), strides.len());
         Layout {
-            shape,
-            strides,
+            shape: Sizes::from_vec(shape),
+            strides: Strides::from_vec(strides),
             offset,
         }
     }
@@ -174,7 +195,7 @@ impl Layout {
             })
             .collect();
         Layout {
-            shape: shape.to_vec(),
+            shape: Sizes::from_slice(shape),
             strides,
             offset: self.offset,
         }
@@ -185,15 +206,15 @@ impl Layout {
     pub(crate) fn reshape_view(&self, new_shape: &[usize]) -> Option<Layout> {
         if self.is_contiguous() {
             return Some(Layout {
-                shape: new_shape.to_vec(),
-                strides: contiguous_strides(new_shape),
+                shape: Sizes::from_slice(new_shape),
+                strides: inline_contiguous_strides(new_shape),
                 offset: self.offset,
             });
         }
         let strides = view_strides(&self.shape, &self.strides, new_shape)?;
         Some(Layout {
-            shape: new_shape.to_vec(),
-            strides,
+            shape: Sizes::from_slice(new_shape),
+            strides: Strides::from_vec(strides),
             offset: self.offset,
         })
     }

@@ -69,9 +69,15 @@ pub(crate) fn prepare(op: &str, a: &Tensor, b: &Tensor, dtype: DType) -> Result<
 /// Applies `op` with broadcasting, promotion, and its autograd record.
 pub(crate) fn apply<O: BinaryOp>(a: &Tensor, b: &Tensor, op: O) -> Result<Tensor> {
     let dtype = result_dtype::<O>(a, b);
-    let (ca, cb) = prepare(O::NAME, a, b, dtype)?;
-    let out = forward(&ca, &cb, &op, dtype)?;
-    if !dtype.is_float() {
+    let ready = a.shape() == b.shape() && a.dtype() == dtype && b.dtype() == dtype;
+    let out = if ready && a.device() == b.device() {
+        // Nothing to cast or broadcast: the common case, kept free of allocations.
+        forward(a, b, &op, dtype)?
+    } else {
+        let (ca, cb) = prepare(O::NAME, a, b, dtype)?;
+        forward(&ca, &cb, &op, dtype)?
+    };
+    if !dtype.is_float() || !Record::is_needed(&[a, b]) {
         return Ok(out);
     }
     let (sa, sb) = (a.clone(), b.clone());

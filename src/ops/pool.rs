@@ -113,15 +113,10 @@ pub fn max_pool2d(
     dilation: impl IntoSpatial<2>,
     ceil_mode: bool,
 ) -> Tensor {
-    or_panic(try_max_pool2d_with_indices(
-        input,
-        kernel_size,
-        stride,
-        padding,
-        dilation,
-        ceil_mode,
-    ))
-    .0
+    let args = window_args(kernel_size, stride, padding, dilation.to_spatial());
+    // The indices are only needed by the derivative: `max_pool` skips them when autograd does
+    // not record (as PyTorch does).
+    or_panic(max_pool(input, args, ceil_mode, false)).0
 }
 
 /// [`max_pool2d`] also returning, for each output, the index of its value in the flattened
@@ -169,18 +164,41 @@ pub fn try_max_pool2d_with_indices(
     ceil_mode: bool,
 ) -> Result<(Tensor, Tensor)> {
     let args = window_args(kernel_size, stride, padding, dilation.to_spatial());
+    let (values, indices) = max_pool(input, args, ceil_mode, true)?;
+    Ok((
+        values,
+        indices.expect("max_pool computes indices when asked"),
+    ))
+}
+
+/// Max pooling's values and, when `with_indices` (always when autograd records), the argmax
+/// indices; the values carry the derivative when recorded.
+fn max_pool(
+    input: &Tensor,
+    args: WindowArgs,
+    ceil_mode: bool,
+    with_indices: bool,
+) -> Result<(Tensor, Option<Tensor>)> {
     let p = Pooling::new("max_pool2d", input, args, ceil_mode)?;
+    let with_indices = with_indices || Record::is_needed(&[&p.input]);
     let x = no_grad(|| p.input.contiguous());
+    let g = &p.window;
     let (values, idx) = match x.dtype() {
-        DType::F32 => kernels::max_pool::<f32>(&x, &p.window),
-        DType::F64 => kernels::max_pool::<f64>(&x, &p.window),
-        DType::F16 => kernels::max_pool::<f16>(&x, &p.window),
-        DType::BF16 => kernels::max_pool::<bf16>(&x, &p.window),
+        DType::F32 => kernels::max_pool::<f32>(&x, g, with_indices),
+        DType::F64 => kernels::max_pool::<f64>(&x, g, with_indices),
+        DType::F16 => kernels::max_pool::<f16>(&x, g, with_indices),
+        DType::BF16 => kernels::max_pool::<bf16>(&x, g, with_indices),
         other => unreachable!("max_pool2d: {other} refused by require_float"),
     };
     let shape = p.output_shape();
-    let values = max_pool_record(&p.input, values.reshape(&shape), &idx);
-    Ok((values, idx.reshape(&shape)))
+    let values = values.reshape(&shape);
+    Ok(match idx {
+        Some(idx) => (
+            max_pool_record(&p.input, values, &idx),
+            Some(idx.reshape(&shape)),
+        ),
+        None => (values, None),
+    })
 }
 
 /// Records max pooling's derivative: each output's gradient goes to the input element its

@@ -193,29 +193,162 @@ fn fold_plane<T: StorageElement + Add<Output = T>>(cols: &[T], plane: &mut [T], 
     }
 }
 
-/// Max pooling: for each plane and output position, the window's largest value and its index
-/// into the plane's `H * W`; the first among ties, and a NaN wins (as PyTorch). Windows lie at
-/// least partly inside the input (the caller checks padding <= kernel / 2). Returns
-/// `(values, indices)`, both `[planes, oh, ow]`.
-pub(crate) fn max_pool<T: StorageElement>(input: &Tensor, g: &Window2d) -> (Tensor, Tensor) {
+/// Max pooling: for each plane and output position, the window's largest value and, when
+/// `with_indices`, its index into the plane's `H * W`; the first among ties, and a NaN wins (as
+/// PyTorch). Windows lie at least partly inside the input (the caller checks padding <=
+/// kernel / 2). Returns `(values, indices)`, both `[planes, oh, ow]`.
+pub(crate) fn max_pool<T: StorageElement>(
+    input: &Tensor,
+    g: &Window2d,
+    with_indices: bool,
+) -> (Tensor, Option<Tensor>) {
     contiguous_data::<T, _>(input, |x| {
         let n_out = g.planes * g.output_len();
         let mut values = super::pool::filled(n_out, T::default());
-        let mut indices = super::pool::filled(n_out, 0i64);
+        let mut indices = with_indices.then(|| super::pool::filled(n_out, 0i64));
         if g.output_len() > 0 {
-            let taps = WindowTaps::new(g);
-            values
-                .par_chunks_mut(g.output_len())
-                .zip(indices.par_chunks_mut(g.output_len()))
-                .zip(x.par_chunks(g.input_len().max(1)))
-                .for_each(|((v, i), plane)| max_pool_plane(plane, v, i, &taps, g));
+            let taps = (!g.reads_inside_only()).then(|| WindowTaps::new(g));
+            let pool_plane = |plane: &[T], v: &mut [T], i: Option<&mut [i64]>| match &taps {
+                None => max_pool_plane_inside(plane, v, i, g),
+                Some(taps) => max_pool_plane(plane, v, i, taps, g),
+            };
+            // Tasks of a few planes each: a plane alone is too little work for a thread.
+            let min_planes = (MAX_POOL_TASK / g.input_len().max(1)).max(1);
+            let planes = x.par_chunks(g.input_len().max(1)).with_min_len(min_planes);
+            let out = values.par_chunks_mut(g.output_len());
+            match indices.as_mut() {
+                Some(indices) => out
+                    .zip(indices.par_chunks_mut(g.output_len()))
+                    .zip(planes)
+                    .for_each(|((v, i), plane)| pool_plane(plane, v, Some(i))),
+                None => out
+                    .zip(planes)
+                    .for_each(|(v, plane)| pool_plane(plane, v, None)),
+            }
         }
         let shape = [g.planes, g.output[0], g.output[1]];
         (
             Tensor::from_cpu(T::into_storage(values), &shape),
-            Tensor::from_cpu(i64::into_storage(indices), &shape),
+            indices.map(|i| Tensor::from_cpu(i64::into_storage(i), &shape)),
         )
     })
+}
+
+/// Input elements per max-pooling task (whole planes are grouped up to about this many).
+const MAX_POOL_TASK: usize = 1 << 14;
+
+impl Window2d {
+    /// True when no window reads padding or past the input's end (no padding, and the last
+    /// window of each axis ends inside), so every tap of every window is a valid index.
+    fn reads_inside_only(&self) -> bool {
+        (0..2).all(|a| {
+            self.padding[a] == 0
+                && (self.output[a] - 1) * self.stride[a] + (self.kernel[a] - 1) * self.dilation[a]
+                    < self.input[a]
+        })
+    }
+}
+
+/// True when `v` replaces `best` as a window's maximum: larger, or the first NaN (comparisons
+/// with NaN are false, so a NaN best is never replaced).
+#[inline(always)]
+fn beats<T: PartialOrd + Copy>(v: T, best: T) -> bool {
+    v > best || (is_nan(v) && !is_nan(best))
+}
+
+/// The larger of `best` and `v` by [`beats`] (`best` on ties), written as a select so that
+/// loops of it vectorise.
+#[inline(always)]
+fn pick<T: PartialOrd + Copy>(best: T, v: T) -> T {
+    if beats(v, best) { v } else { best }
+}
+
+/// Max pooling of one plane whose windows all lie inside it (see
+/// [`Window2d::reads_inside_only`]): each output row is built tap by tap over whole rows,
+/// in the windows' row-major order, so the first maximum wins as in [`max_pool_plane`].
+fn max_pool_plane_inside<T: StorageElement>(
+    plane: &[T],
+    values: &mut [T],
+    mut indices: Option<&mut [i64]>,
+    g: &Window2d,
+) {
+    let (w, [oh, ow]) = (g.input[1], g.output);
+    let rows = |y: usize, ki: usize| (y * g.stride[0] + ki * g.dilation[0]) * w;
+    for y in 0..oh {
+        let out = &mut values[y * ow..][..ow];
+        let idx = indices.as_deref_mut().map(|i| &mut i[y * ow..][..ow]);
+        if g.kernel == [2, 2] && g.stride == [2, 2] && g.dilation == [1, 1] {
+            let (top, bottom) = (rows(y, 0), rows(y, 1));
+            max_pool_row_2x2(&plane[top..][..w], &plane[bottom..][..w], out, idx, top);
+            continue;
+        }
+        match idx {
+            Some(idx) => {
+                for ki in 0..g.kernel[0] {
+                    let start = rows(y, ki);
+                    let row = &plane[start..][..w];
+                    for kj in 0..g.kernel[1] {
+                        let first = kj * g.dilation[1];
+                        for (x, (o, i)) in out.iter_mut().zip(idx.iter_mut()).enumerate() {
+                            let at = first + x * g.stride[1];
+                            if (ki, kj) == (0, 0) || beats(row[at], *o) {
+                                (*o, *i) = (row[at], (start + at) as i64);
+                            }
+                        }
+                    }
+                }
+            }
+            None => {
+                for ki in 0..g.kernel[0] {
+                    let row = &plane[rows(y, ki)..][..w];
+                    for kj in 0..g.kernel[1] {
+                        let first = kj * g.dilation[1];
+                        let taps = row[first..].iter().step_by(g.stride[1]);
+                        if (ki, kj) == (0, 0) {
+                            out.iter_mut().zip(taps).for_each(|(o, &v)| *o = v);
+                        } else {
+                            out.iter_mut()
+                                .zip(taps)
+                                .for_each(|(o, &v)| *o = pick(*o, v));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One output row of 2x2, stride 2 pooling from input rows `top` and `bottom` (the first
+/// starting at plane index `start`): the common case, in one pass per row.
+#[inline(always)]
+fn max_pool_row_2x2<T: StorageElement>(
+    top: &[T],
+    bottom: &[T],
+    out: &mut [T],
+    idx: Option<&mut [i64]>,
+    start: usize,
+) {
+    let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+    match idx {
+        None => {
+            for (o, (a, b)) in out.iter_mut().zip(windows) {
+                *o = pick(pick(pick(a[0], a[1]), b[0]), b[1]);
+            }
+        }
+        Some(idx) => {
+            let w = top.len();
+            for (x, ((o, i), (a, b))) in out.iter_mut().zip(idx).zip(windows).enumerate() {
+                let at = start + 2 * x;
+                let mut best = (a[0], at);
+                for (v, at) in [(a[1], at + 1), (b[0], at + w), (b[1], at + w + 1)] {
+                    if beats(v, best.0) {
+                        best = (v, at);
+                    }
+                }
+                (*o, *i) = (best.0, best.1 as i64);
+            }
+        }
+    }
 }
 
 /// For each output row (and column), the input rows (columns) its window reads, padding left
@@ -242,7 +375,7 @@ impl WindowTaps {
 fn max_pool_plane<T: StorageElement>(
     plane: &[T],
     values: &mut [T],
-    indices: &mut [i64],
+    mut indices: Option<&mut [i64]>,
     taps: &WindowTaps,
     g: &Window2d,
 ) {
@@ -254,20 +387,22 @@ fn max_pool_plane<T: StorageElement>(
             for &iy in rows {
                 for &ix in cols {
                     let at = iy * w + ix;
-                    let v = plane[at];
-                    if v > best || (is_nan(v) && !is_nan(best)) {
-                        (best, best_at) = (v, at);
+                    if beats(plane[at], best) {
+                        (best, best_at) = (plane[at], at);
                     }
                 }
             }
             values[y * ow + x] = best;
-            indices[y * ow + x] = best_at as i64;
+            if let Some(indices) = indices.as_deref_mut() {
+                indices[y * ow + x] = best_at as i64;
+            }
         }
     }
 }
 
 /// NaN test for any element type (only floats have NaN: it alone differs from itself).
 #[allow(clippy::eq_op)]
+#[inline(always)]
 fn is_nan<T: PartialOrd>(v: T) -> bool {
     v != v
 }

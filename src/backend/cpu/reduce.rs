@@ -102,29 +102,57 @@ where
     out
 }
 
+/// Elements summed in one block of [`pairwise_sum`] (a multiple of [`LANES`]).
+const BLOCK: usize = 512;
+/// Independent accumulators of a block.
+const LANES: usize = 16;
+
 /// Sum of a slice with pairwise blocks: error grows as log(n), as PyTorch's cascade sum. The
-/// blocks' inner loop keeps 16 independent f64 accumulators, so it vectorises and is not held
-/// back by the latency of one addition chain.
+/// slice is cut into blocks of [`BLOCK`] elements, whose sums are added as a balanced binary
+/// tree. Compiled for AVX2 when the CPU has it.
 pub(crate) fn pairwise_sum<T: Copy>(s: &[T], to: impl Fn(T) -> f64 + Copy) -> f64 {
-    const BLOCK: usize = 512;
-    const LANES: usize = 16;
-    if s.len() <= BLOCK {
-        let mut acc = [0.0f64; LANES];
-        let chunks = s.chunks_exact(LANES);
-        let rest = chunks.remainder();
-        for c in chunks {
-            for k in 0..LANES {
-                acc[k] += to(c[k]);
-            }
-        }
-        let tail: f64 = rest.iter().map(|&x| to(x)).sum();
-        return acc.iter().sum::<f64>() + tail;
-    }
-    let mid = (s.len() / 2).next_multiple_of(LANES);
-    pairwise_sum(&s[..mid], to) + pairwise_sum(&s[mid..], to)
+    super::math::with_isa!(|I| pairwise_sum_inline(s, to))
 }
 
-/// Elements per task of a threaded sum: a power of two, so the split is the pairwise tree's.
+/// The sum of one block (at most [`BLOCK`] elements): [`LANES`] independent f64 accumulators,
+/// so the loop vectorises and is not held back by the latency of one addition chain.
+#[inline(always)]
+fn block_sum<T: Copy>(s: &[T], to: impl Fn(T) -> f64 + Copy) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let chunks = s.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..LANES {
+            acc[k] += to(c[k]);
+        }
+    }
+    let tail: f64 = rest.iter().map(|&x| to(x)).sum();
+    acc.iter().sum::<f64>() + tail
+}
+
+/// [`pairwise_sum`] without the ISA dispatch (to be inlined into it): block sums are combined
+/// as they come, `levels[d]` holding the sum of a complete subtree at depth `d`; two subtrees
+/// of one size merge whenever the count of finished blocks is even at that level.
+#[inline(always)]
+fn pairwise_sum_inline<T: Copy>(s: &[T], to: impl Fn(T) -> f64 + Copy) -> f64 {
+    let mut levels = [0.0f64; usize::BITS as usize];
+    let mut depth = 0;
+    for (k, block) in s.chunks(BLOCK).enumerate() {
+        let mut sum = block_sum(block, to);
+        let mut done = k + 1;
+        while done % 2 == 0 {
+            depth -= 1;
+            sum += levels[depth];
+            done /= 2;
+        }
+        levels[depth] = sum;
+        depth += 1;
+    }
+    levels[..depth].iter().rev().sum()
+}
+
+/// Elements per task of a threaded sum: a power of two times [`BLOCK`], so the split is the
+/// pairwise tree's.
 const SUM_TASK: usize = 1 << 16;
 
 /// [`pairwise_sum`] on several threads for a long slice: each task sums a power-of-two
