@@ -14,9 +14,11 @@
 //! `log_softmax` or through `softplus`, so inputs of magnitude 1e4 give finite losses and
 //! gradients.
 
-use crate::autograd::no_grad;
+use crate::autograd::{Record, no_grad};
+use crate::backend::cpu::rows;
 use crate::dtype::DType;
 use crate::error::{Error, Result, or_panic};
+use crate::storage::StorageElement;
 use crate::tensor::Tensor;
 
 /// How a loss reduces its per-element values, as PyTorch's `reduction` string.
@@ -131,7 +133,9 @@ impl Default for NllLossOptions {
 /// Cross entropy between logits `input` and `target`, as `F.cross_entropy` with its
 /// defaults. `input` is `[N, C]`, `[N, C, d1, ..]` or unbatched `[C]`. `target` is either
 /// class indices (I64 or I32, shape `[N]` / `[N, d1, ..]` / `[]`) or class probabilities
-/// (float, `input`'s shape). Computed as `log_softmax` then a gather, stable for any logits.
+/// (float, `input`'s shape). Computed as `log_softmax` then a gather (for `[N, C]` f32/f64
+/// logits and class indices, as `logsumexp` minus the target's logit in one fused pass),
+/// stable for any logits.
 ///
 /// ```
 /// use firebrand::nn::functional as F;
@@ -196,6 +200,9 @@ pub fn try_cross_entropy_with(
             opts.label_smoothing
         )));
     }
+    if let Some(loss) = fused_cross_entropy(input, target, opts)? {
+        return Ok(loss);
+    }
     let class_dim = class_dim(input);
     let log_probs = input.try_log_softmax(class_dim as isize)?;
     if target.dtype().is_float() {
@@ -203,6 +210,63 @@ pub fn try_cross_entropy_with(
     } else {
         index_cross_entropy(&log_probs, target, class_dim, opts)
     }
+}
+
+/// Cross entropy by the fused row kernel, for the common case: `[N, C]` f32 or f64 logits,
+/// class-index targets none of which is `ignore_index`, no class weights, no label
+/// smoothing; `None` otherwise. Each row's loss `logsumexp(x) - x[target]` is computed without
+/// materialising the log-probabilities; its derivative is `softmax(x) - one_hot(target)`
+/// scaled by the incoming gradient, in differentiable ops (so twice differentiable).
+fn fused_cross_entropy(
+    input: &Tensor,
+    target: &Tensor,
+    opts: &CrossEntropyOptions,
+) -> Result<Option<Tensor>> {
+    const OP: &str = "cross_entropy";
+    let fits = input.dim() == 2
+        && matches!(input.dtype(), DType::F32 | DType::F64)
+        && !target.dtype().is_float()
+        && opts.weight.is_none()
+        && opts.label_smoothing == 0.0;
+    if !fits {
+        return Ok(None);
+    }
+    let (targets, any_ignored) = checked_targets(OP, input, target, opts.ignore_index)?;
+    if any_ignored {
+        return Ok(None);
+    }
+    let losses = no_grad(|| cross_entropy_rows(&input.contiguous(), &targets));
+    let (x, classes) = (input.clone(), input.shape()[1] as i64);
+    let count = targets.len();
+    let target = Tensor::from_vec(targets, [count]);
+    let losses = Record::new("CrossEntropyLossBackward0", &[input])
+        .save(&[input])
+        .finish(losses, move |ctx| {
+            let one_hot =
+                no_grad(|| super::embedding::one_hot(&target, classes)).to_dtype(x.dtype());
+            vec![Some((x.softmax(1) - one_hot) * ctx.grad().unsqueeze(1))]
+        });
+    reduce(OP, losses, opts.reduction).map(Some)
+}
+
+/// The per-row cross entropy of the contiguous `[N, C]` logits `x` against `targets`.
+fn cross_entropy_rows(x: &Tensor, targets: &[i64]) -> Tensor {
+    let guard = x.storage_cell().read();
+    let (start, n, classes) = (x.layout().offset(), x.numel(), x.shape()[1]);
+    let storage = match x.dtype() {
+        DType::F32 => f32::into_storage(rows::cross_entropy_rows(
+            &guard.cpu().typed::<f32>()[start..start + n],
+            classes,
+            targets,
+        )),
+        DType::F64 => f64::into_storage(rows::cross_entropy_rows(
+            &guard.cpu().typed::<f64>()[start..start + n],
+            classes,
+            targets,
+        )),
+        other => unreachable!("fused cross_entropy of {other}: refused by fused_cross_entropy"),
+    };
+    Tensor::from_cpu(storage, &[targets.len()])
 }
 
 /// The class dim: 0 for an unbatched `[C]` input, else 1.
@@ -363,6 +427,17 @@ pub fn try_nll_loss_with(input: &Tensor, target: &Tensor, opts: &NllLossOptions)
 
 /// Checks `target` against `input` and returns whether any target equals `ignore_index`.
 fn check_targets(op: &str, input: &Tensor, target: &Tensor, ignore_index: i64) -> Result<bool> {
+    checked_targets(op, input, target, ignore_index).map(|(_, any_ignored)| any_ignored)
+}
+
+/// Checks `target` against `input` and returns its class indices and whether any equals
+/// `ignore_index`.
+fn checked_targets(
+    op: &str,
+    input: &Tensor,
+    target: &Tensor,
+    ignore_index: i64,
+) -> Result<(Vec<i64>, bool)> {
     if !matches!(target.dtype(), DType::I64 | DType::I32) {
         return Err(Error::msg(format!(
             "{op}: class-index targets must be I64 (or I32), got {}; for class probabilities \
@@ -383,7 +458,8 @@ fn check_targets(op: &str, input: &Tensor, target: &Tensor, ignore_index: i64) -
     }
     let classes = input.shape()[cd] as i64;
     let mut any_ignored = false;
-    for t in no_grad(|| target.to_dtype(DType::I64).to_vec::<i64>()) {
+    let indices = no_grad(|| target.to_dtype(DType::I64).to_vec::<i64>());
+    for &t in &indices {
         if t == ignore_index {
             any_ignored = true;
         } else if !(0..classes).contains(&t) {
@@ -393,7 +469,7 @@ fn check_targets(op: &str, input: &Tensor, target: &Tensor, ignore_index: i64) -
             )));
         }
     }
-    Ok(any_ignored)
+    Ok((indices, any_ignored))
 }
 
 /// The NLL core shared by `nll_loss` and `cross_entropy`: gathers `-input[target]` along the

@@ -1,8 +1,10 @@
 //! Adam and AdamW (Adam with decoupled weight decay), with the AMSGrad variant.
 
+use super::fused;
 use super::state::{self, Config, Slot};
 use super::{Optimizer, OptimizerState, lerp};
 use crate::Result;
+use crate::backend::cpu::optim::AdamHyper;
 use crate::tensor::Tensor;
 
 #[derive(Clone, Debug)]
@@ -94,6 +96,9 @@ impl AdamCore {
 
 /// One parameter's Adam update (PyTorch's `_single_tensor_adam`).
 fn update(c: &AdamConfig, param: &Tensor, grad: Tensor, slot: &mut Slot) {
+    if fused_update(c, param, &grad, slot) {
+        return;
+    }
     let mut g = if c.maximize { -&grad } else { grad };
     slot.step += 1.0;
     if c.weight_decay != 0.0 {
@@ -119,6 +124,31 @@ fn update(c: &AdamConfig, param: &Tensor, grad: Tensor, slot: &mut Slot) {
     param.add_(&((&exp_avg / &denom) * -step_size));
     slot.set("exp_avg", exp_avg);
     slot.set("exp_avg_sq", exp_avg_sq);
+}
+
+/// [`update`] by the fused kernel, in one pass; false (nothing written) where the tensors do
+/// not fit it ([`fused::fusable`]), and the composed formulas run instead.
+fn fused_update(c: &AdamConfig, param: &Tensor, grad: &Tensor, slot: &mut Slot) -> bool {
+    let hyper = AdamHyper {
+        lr: c.lr,
+        beta1: c.beta1,
+        beta2: c.beta2,
+        eps: c.eps,
+        weight_decay: c.weight_decay,
+        decoupled_weight_decay: c.decoupled_weight_decay,
+        maximize: c.maximize,
+        step: slot.step + 1.0,
+    };
+    let state = fused::AdamState {
+        exp_avg: slot.get("exp_avg"),
+        exp_avg_sq: slot.get("exp_avg_sq"),
+        max_exp_avg_sq: c.amsgrad.then(|| slot.get("max_exp_avg_sq")),
+    };
+    let done = fused::adam_(param, grad, &state, &hyper);
+    if done {
+        slot.step += 1.0;
+    }
+    done
 }
 
 /// Builder setters and the [`Optimizer`] impl shared by [`Adam`] and [`AdamW`].

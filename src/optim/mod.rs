@@ -21,6 +21,7 @@
 mod adagrad;
 mod adam;
 mod clip;
+mod fused;
 mod rmsprop;
 mod scheduler;
 mod sgd;

@@ -1,8 +1,10 @@
 //! Stochastic gradient descent, with momentum, Nesterov momentum and weight decay.
 
+use super::fused;
 use super::state::{self, Config, Slot};
 use super::{Optimizer, OptimizerState};
 use crate::Result;
+use crate::backend::cpu::optim::SgdHyper;
 use crate::no_grad;
 use crate::tensor::Tensor;
 
@@ -163,6 +165,9 @@ impl SGD {
     }
 
     fn update(config: &SgdConfig, param: &Tensor, grad: Tensor, slot: &mut Option<Slot>) {
+        if SGD::fused_update(config, param, &grad, slot) {
+            return;
+        }
         let c = config;
         let mut d = if c.maximize { -&grad } else { grad };
         if c.weight_decay != 0.0 {
@@ -193,6 +198,33 @@ impl SGD {
             };
         }
         param.add_(&(&d * -c.lr));
+    }
+
+    /// [`SGD::update`] by the fused kernel, in one pass; false (nothing written) where the
+    /// tensors do not fit it ([`fused::fusable`]), and the composed formulas run instead.
+    fn fused_update(c: &SgdConfig, param: &Tensor, grad: &Tensor, slot: &mut Option<Slot>) -> bool {
+        let mut hyper = SgdHyper {
+            lr: c.lr,
+            momentum: c.momentum,
+            dampening: c.dampening,
+            weight_decay: c.weight_decay,
+            nesterov: c.nesterov,
+            maximize: c.maximize,
+            first: false,
+        };
+        if c.momentum == 0.0 {
+            return fused::sgd_(param, grad, None, &hyper);
+        }
+        if let Some(s) = slot {
+            return fused::sgd_(param, grad, Some(s.get("momentum_buffer")), &hyper);
+        }
+        hyper.first = true;
+        let buf = Tensor::zeros_like(param);
+        let done = fused::sgd_(param, grad, Some(&buf), &hyper);
+        if done {
+            *slot = Some(Slot::with("momentum_buffer", buf));
+        }
+        done
     }
 }
 

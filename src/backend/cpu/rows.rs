@@ -149,6 +149,44 @@ pub(crate) fn logsumexp_rows<F: Real>(src: &[F], row_len: usize) -> Vec<F> {
     out
 }
 
+/// The cross entropy of one row of logits against class `target`: `logsumexp(x) - x[target]`,
+/// both relative to the row's max and their difference taken in f64, so large logits lose no
+/// precision (as `-log_softmax(x)[target]`). `scratch` holds the row's exponentials.
+#[inline(always)]
+fn cross_entropy_row<F: Real, I: Isa>(x: &[F], target: usize, scratch: &mut [F]) -> F {
+    let (max, sum) = shifted_exp::<F, I>(x, scratch);
+    F::from_f64(sum.ln() - (x[target] - max).to_f64())
+}
+
+/// The cross entropy of every row of `row_len` logits of the contiguous `src` against its
+/// class index in `targets` (one per row, each in `0..row_len`): one read of the logits and
+/// no output of their size.
+pub(crate) fn cross_entropy_rows<F: Real>(src: &[F], row_len: usize, targets: &[i64]) -> Vec<F> {
+    let rows = targets.len();
+    let mut out = pool::filled(rows, F::ZERO);
+    if rows == 0 || row_len == 0 {
+        return out;
+    }
+    let block = |x: &[F], t: &[i64], y: &mut [F]| {
+        let mut scratch = vec![F::ZERO; row_len];
+        with_isa!(|I| {
+            for ((x, &t), y) in x.chunks_exact(row_len).zip(t).zip(y.iter_mut()) {
+                *y = cross_entropy_row::<F, I>(x, t as usize, &mut scratch);
+            }
+        })
+    };
+    let per = block_rows(src.len(), rows, row_len);
+    if per == rows {
+        block(src, targets, &mut out);
+    } else {
+        src.par_chunks(per * row_len)
+            .zip(targets.par_chunks(per))
+            .zip(out.par_chunks_mut(per))
+            .for_each(|((x, t), y)| block(x, t, y));
+    }
+    out
+}
+
 /// Conversions between a storage type and the f32 a half-precision row is computed in.
 pub(crate) trait ViaF32: Copy + Send + Sync + crate::storage::StorageElement {
     fn to_f32(self) -> f32;
@@ -403,6 +441,38 @@ mod tests {
         assert_eq!(y[0], 1e4 + std::f32::consts::LN_2);
         assert_eq!(y[1], f32::NEG_INFINITY);
         assert_eq!(y[2], f32::INFINITY);
+    }
+
+    #[test]
+    fn cross_entropy_rows_by_hand_and_for_large_logits() {
+        // Row [0, 0]: log 2 for either class; row [ln 3, 0] against class 1: log 4.
+        let x = [0.0f64, 0.0, 3f64.ln(), 0.0];
+        let y = cross_entropy_rows(&x, 2, &[1, 1]);
+        assert!((y[0] - 2f64.ln()).abs() < 1e-15 && (y[1] - 4f64.ln()).abs() < 1e-15);
+        // Logits near 1e4 in f32: the loss keeps its small value (no cancellation).
+        let y = cross_entropy_rows(&[1e4f32, 1e4 - 20.0], 2, &[0]);
+        assert!((y[0] as f64 - (-20f64).exp()).abs() < 1e-12, "{}", y[0]);
+        let y = cross_entropy_rows(&[f32::NAN, 0.0], 2, &[1]);
+        assert!(y[0].is_nan());
+    }
+
+    #[test]
+    fn cross_entropy_rows_match_log_softmax_across_threads() {
+        let (rows, len) = (700, 97);
+        let x: Vec<f32> = (0..rows * len)
+            .map(|i| ((i * 7919) % 1000) as f32 / 50.0 - 10.0)
+            .collect();
+        let targets: Vec<i64> = (0..rows as i64).map(|r| (r * 13) % len as i64).collect();
+        let y = cross_entropy_rows(&x, len, &targets);
+        let log_probs = softmax_rows(&x, len, true);
+        for (r, &t) in targets.iter().enumerate() {
+            let want = -log_probs[r * len + t as usize];
+            assert!(
+                (y[r] - want).abs() <= 2e-6 * (1.0 + want.abs()),
+                "{} {want}",
+                y[r]
+            );
+        }
     }
 
     #[test]
