@@ -659,3 +659,49 @@ fn f32_reductions_stay_accurate_over_2_pow_24_elements() {
     let c = ones.cumsum(0);
     assert_eq!(c.narrow(0, n as isize - 1, 1).item::<f32>(), n as f32);
 }
+
+/// Sums over the leading dims of a contiguous tensor add whole rows (`column_sums`); they
+/// must give each column's sum exactly as a column-by-column f64 walk does, in every float
+/// dtype, threaded or not, with keepdim, and still carry the gradient.
+#[test]
+fn sums_over_leading_dims_match_a_column_walk() {
+    for (shape, dims) in [
+        (vec![3usize, 4], vec![0usize]),
+        (vec![2, 3, 5], vec![0, 1]),
+        (vec![300, 700], vec![0]), // 210k elements, 700 columns: threaded blocks
+    ] {
+        let numel: usize = shape.iter().product();
+        let cols: usize = shape[dims.len()..].iter().product();
+        // Exactly representable values (multiples of 1/8 below 64) in every float dtype.
+        let data: Vec<f64> = (0..numel).map(|i| ((i * 37) % 509) as f64 / 8.0).collect();
+        let want: Vec<f64> = (0..cols)
+            .map(|j| data.iter().skip(j).step_by(cols).sum())
+            .collect();
+        for dtype in FLOATS {
+            let x = Tensor::from_vec(data.clone(), &shape).to_dtype(dtype);
+            let got = x.sum_dim(dims.clone(), false);
+            assert_eq!(got.shape(), &shape[dims.len()..]);
+            let tol = if matches!(dtype, DType::F16 | DType::BF16) {
+                1e-2
+            } else {
+                0.0
+            };
+            assert_close(&got.to_dtype(DType::F64), &want, tol);
+            let kept = x.sum_dim(dims.clone(), true);
+            assert_eq!(kept.shape()[..dims.len()], vec![1; dims.len()][..]);
+        }
+    }
+    // A view that is not contiguous takes the lane walk and agrees.
+    let x = Tensor::from_vec((0..24).map(f64::from).collect(), [4, 6]);
+    let t = x.t().contiguous().t(); // same values, column-major
+    assert_eq!(
+        t.sum_dim(0, false).to_vec::<f64>(),
+        x.sum_dim(0, false).to_vec::<f64>()
+    );
+    assert_eq!(
+        x.sum_dim(0, false).to_vec::<f64>(),
+        vec![36.0, 40.0, 44.0, 48.0, 52.0, 56.0]
+    );
+    let w = leaf((0..12).map(f64::from).collect(), &[3, 4]);
+    gradcheck(|xs| xs[0].sum_dim(0, false).square().sum(), &[&w]).unwrap();
+}

@@ -59,16 +59,39 @@ pub(crate) fn sum_dtype(dtype: DType) -> DType {
     if dtype.is_float() { dtype } else { DType::I64 }
 }
 
+/// The columns of `x` as a row-major `[rows, cols]` matrix when `dims` are its leading dims,
+/// some but not all, and it is contiguous with rows of more than one element: the case where
+/// [`cpu::reduce::column_sums`] adds whole rows (a bias gradient, a broadcast weight's).
+fn leading_columns(x: &Tensor, dims: &[usize]) -> Option<usize> {
+    let leading =
+        !dims.is_empty() && dims.len() < x.dim() && dims.iter().enumerate().all(|(i, &d)| i == d);
+    let cols: usize = x.shape()[dims.len()..].iter().product();
+    (leading && cols > 1 && x.is_contiguous()).then_some(cols)
+}
+
+/// A float sum over `dims`, each lane added in f64 (`to`) and rounded back (`from`).
+fn float_sum<T: StorageElement>(
+    x: &Tensor,
+    dims: &[usize],
+    keepdim: bool,
+    to: impl Fn(T) -> f64 + Copy + Send + Sync,
+    from: impl Fn(f64) -> T + Send + Sync,
+) -> Tensor {
+    match leading_columns(x, dims) {
+        Some(cols) => Tensor::from_cpu(
+            T::into_storage(cpu::reduce::column_sums(x, cols, to, from)),
+            &reduced_shape(x.shape(), dims, keepdim),
+        ),
+        None => reduce_with(x, dims, keepdim, |l| from(lane_sum(l, to))),
+    }
+}
+
 fn sum_forward(x: &Tensor, dims: &[usize], keepdim: bool) -> Tensor {
     match x.dtype() {
-        DType::F32 => reduce_with(x, dims, keepdim, |l| lane_sum(l, |v: f32| v as f64) as f32),
-        DType::F64 => reduce_with(x, dims, keepdim, |l| lane_sum(l, |v: f64| v)),
-        DType::F16 => reduce_with(x, dims, keepdim, |l| {
-            half::f16::from_f64(lane_sum(l, |v: half::f16| v.to_f64()))
-        }),
-        DType::BF16 => reduce_with(x, dims, keepdim, |l| {
-            half::bf16::from_f64(lane_sum(l, |v: half::bf16| v.to_f64()))
-        }),
+        DType::F32 => float_sum(x, dims, keepdim, |v: f32| v as f64, |s| s as f32),
+        DType::F64 => float_sum(x, dims, keepdim, |v: f64| v, |s| s),
+        DType::F16 => float_sum(x, dims, keepdim, |v: f16| v.to_f64(), f16::from_f64),
+        DType::BF16 => float_sum(x, dims, keepdim, |v: bf16| v.to_f64(), bf16::from_f64),
         other => crate::with_dtype!(other, T => reduce_with(x, dims, keepdim, |l| {
             let mut acc = 0i64;
             l.for_each(|v: T| acc = acc.wrapping_add(v.to_i64()));

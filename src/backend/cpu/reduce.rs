@@ -3,6 +3,8 @@
 
 use super::strided::{PARALLEL_THRESHOLD, Walk};
 use crate::layout::Layout;
+use crate::storage::StorageElement;
+use crate::tensor::Tensor;
 use rayon::prelude::*;
 
 /// The elements one output element reduces over.
@@ -184,6 +186,51 @@ pub(crate) fn lane_sum<T: Copy + Sync>(
             acc
         }
     }
+}
+
+/// Column sums of the contiguous `x` seen as row-major `[rows, cols]` (a sum over its leading
+/// dims): `out[j] = from(to(x[0, j]) + to(x[1, j]) + ..)`, added in f64 from the first row
+/// down, the order [`lane_sum`] adds a strided lane in, so the values are the same; but whole
+/// rows are read at a time, where the lanes would hop `cols` elements per step. Blocks of
+/// columns run on rayon's threads when the work is large.
+pub(crate) fn column_sums<T, U>(
+    x: &Tensor,
+    cols: usize,
+    to: impl Fn(T) -> f64 + Sync,
+    from: impl Fn(f64) -> U + Sync,
+) -> Vec<U>
+where
+    T: StorageElement,
+    U: StorageElement,
+{
+    const BLOCK: usize = 256;
+    debug_assert!(x.is_contiguous() && cols > 0);
+    let guard = x.storage_cell().read();
+    let src = &guard.cpu().typed::<T>()[x.layout().offset()..][..x.numel()];
+    let rows = src.len() / cols;
+    let block = |start: usize, out: &mut [U]| {
+        let mut acc = [0.0f64; BLOCK];
+        let acc = &mut acc[..out.len()];
+        for row in src.chunks_exact(cols).take(rows) {
+            for (a, &v) in acc.iter_mut().zip(&row[start..start + out.len()]) {
+                *a += to(v);
+            }
+        }
+        for (o, &a) in out.iter_mut().zip(acc.iter()) {
+            *o = from(a);
+        }
+    };
+    let mut out = super::pool::filled(cols, U::default());
+    if src.len() >= PARALLEL_THRESHOLD && cols > BLOCK {
+        out.par_chunks_mut(BLOCK)
+            .enumerate()
+            .for_each(|(i, o)| block(i * BLOCK, o));
+    } else {
+        out.chunks_mut(BLOCK)
+            .enumerate()
+            .for_each(|(i, o)| block(i * BLOCK, o));
+    }
+    out
 }
 
 /// The first extreme element of a non-empty lane and its index: the largest when `want_max`,
