@@ -60,6 +60,10 @@ pub(crate) fn same_device(op: &str, a: &Tensor, b: &Tensor) -> Result<()> {
 /// Both operands cast to `dtype` and broadcast to one shape (views, no copies of equal shapes).
 pub(crate) fn prepare(op: &str, a: &Tensor, b: &Tensor, dtype: DType) -> Result<(Tensor, Tensor)> {
     same_device(op, a, b)?;
+    if a.shape() == b.shape() && a.dtype() == dtype && b.dtype() == dtype {
+        // Nothing to cast or broadcast (the common case): no new layout, no allocation.
+        return Ok((a.clone(), b.clone()));
+    }
     let shape = broadcast_shapes(op, a.shape(), b.shape())?;
     let cast = |t: &Tensor| crate::autograd::no_grad(|| t.to_dtype(dtype));
     let (a, b) = (cast(a), cast(b));
@@ -69,14 +73,8 @@ pub(crate) fn prepare(op: &str, a: &Tensor, b: &Tensor, dtype: DType) -> Result<
 /// Applies `op` with broadcasting, promotion, and its autograd record.
 pub(crate) fn apply<O: BinaryOp>(a: &Tensor, b: &Tensor, op: O) -> Result<Tensor> {
     let dtype = result_dtype::<O>(a, b);
-    let ready = a.shape() == b.shape() && a.dtype() == dtype && b.dtype() == dtype;
-    let out = if ready && a.device() == b.device() {
-        // Nothing to cast or broadcast: the common case, kept free of allocations.
-        forward(a, b, &op, dtype)?
-    } else {
-        let (ca, cb) = prepare(O::NAME, a, b, dtype)?;
-        forward(&ca, &cb, &op, dtype)?
-    };
+    let (ca, cb) = prepare(O::NAME, a, b, dtype)?;
+    let out = forward(&ca, &cb, &op, dtype)?;
     if !dtype.is_float() || !Record::is_needed(&[a, b]) {
         return Ok(out);
     }

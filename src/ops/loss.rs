@@ -15,7 +15,7 @@
 //! gradients.
 
 use crate::autograd::{Record, no_grad};
-use crate::backend::cpu::rows;
+use crate::backend::cpu::{contiguous_data, rows};
 use crate::dtype::DType;
 use crate::error::{Error, Result, or_panic};
 use crate::storage::StorageElement;
@@ -251,19 +251,14 @@ fn fused_cross_entropy(
 
 /// The per-row cross entropy of the contiguous `[N, C]` logits `x` against `targets`.
 fn cross_entropy_rows(x: &Tensor, targets: &[i64]) -> Tensor {
-    let guard = x.storage_cell().read();
-    let (start, n, classes) = (x.layout().offset(), x.numel(), x.shape()[1]);
+    let classes = x.shape()[1];
     let storage = match x.dtype() {
-        DType::F32 => f32::into_storage(rows::cross_entropy_rows(
-            &guard.cpu().typed::<f32>()[start..start + n],
-            classes,
-            targets,
-        )),
-        DType::F64 => f64::into_storage(rows::cross_entropy_rows(
-            &guard.cpu().typed::<f64>()[start..start + n],
-            classes,
-            targets,
-        )),
+        DType::F32 => contiguous_data::<f32, _>(x, |s| {
+            f32::into_storage(rows::cross_entropy_rows(s, classes, targets))
+        }),
+        DType::F64 => contiguous_data::<f64, _>(x, |s| {
+            f64::into_storage(rows::cross_entropy_rows(s, classes, targets))
+        }),
         other => unreachable!("fused cross_entropy of {other}: refused by fused_cross_entropy"),
     };
     Tensor::from_cpu(storage, &[targets.len()])

@@ -302,8 +302,6 @@ fn layer_norm_forward(
         .copied()
         .chain(vec![1; k])
         .collect();
-    let guard = x.storage_cell().read();
-    let (start, n) = (x.layout().offset(), x.numel());
     macro_rules! run {
         ($T:ty, $C:ty, $kernel:path) => {{
             let (w, b) = (
@@ -314,8 +312,9 @@ fn layer_norm_forward(
                 weight: w.as_deref(),
                 bias: b.as_deref(),
             };
-            let src = &guard.cpu().typed::<$T>()[start..start + n];
-            let (y, mean, rstd) = $kernel(src, row_len, &affine, eps);
+            let (y, mean, rstd) = crate::backend::cpu::contiguous_data::<$T, _>(&x, |src| {
+                $kernel(src, row_len, &affine, eps)
+            });
             (
                 Tensor::from_cpu(<$T>::into_storage(y), x.shape()),
                 Tensor::from_cpu(<$C>::into_storage(mean), &stats_shape),

@@ -2,7 +2,7 @@
 
 use crate::autograd::Record;
 use crate::backend::cpu::{
-    self,
+    self, contiguous_data,
     reduce::{lane_arg_extreme, lane_fold, lane_sum, scan_lanes},
     rows,
 };
@@ -354,29 +354,19 @@ fn softmax_forward(x: &Tensor, d: usize, log: bool) -> Tensor {
                 .contiguous();
         }
         let row = x.shape()[d];
-        let guard = x.storage_cell().read();
-        let (start, n) = (x.layout().offset(), x.numel());
         let storage = match x.dtype() {
-            DType::F32 => f32::into_storage(rows::softmax_rows(
-                &guard.cpu().typed()[start..start + n],
-                row,
-                log,
-            )),
-            DType::F64 => f64::into_storage(rows::softmax_rows(
-                &guard.cpu().typed()[start..start + n],
-                row,
-                log,
-            )),
-            DType::F16 => f16::into_storage(rows::softmax_rows_half(
-                &guard.cpu().typed::<f16>()[start..start + n],
-                row,
-                log,
-            )),
-            DType::BF16 => bf16::into_storage(rows::softmax_rows_half(
-                &guard.cpu().typed::<bf16>()[start..start + n],
-                row,
-                log,
-            )),
+            DType::F32 => {
+                contiguous_data::<f32, _>(x, |s| f32::into_storage(rows::softmax_rows(s, row, log)))
+            }
+            DType::F64 => {
+                contiguous_data::<f64, _>(x, |s| f64::into_storage(rows::softmax_rows(s, row, log)))
+            }
+            DType::F16 => contiguous_data::<f16, _>(x, |s| {
+                f16::into_storage(rows::softmax_rows_half(s, row, log))
+            }),
+            DType::BF16 => contiguous_data::<bf16, _>(x, |s| {
+                bf16::into_storage(rows::softmax_rows_half(s, row, log))
+            }),
             other => unreachable!("softmax of {other}: refused by require_float"),
         };
         Tensor::from_cpu(storage, x.shape())
@@ -390,17 +380,13 @@ fn logsumexp_rows(x: &Tensor, dims: &[usize], keepdim: bool) -> Option<Tensor> {
         return None;
     }
     let row = x.shape()[x.dim() - 1];
-    let guard = x.storage_cell().read();
-    let (start, n) = (x.layout().offset(), x.numel());
     let storage = match x.dtype() {
-        DType::F32 => f32::into_storage(rows::logsumexp_rows(
-            &guard.cpu().typed()[start..start + n],
-            row,
-        )),
-        DType::F64 => f64::into_storage(rows::logsumexp_rows(
-            &guard.cpu().typed()[start..start + n],
-            row,
-        )),
+        DType::F32 => {
+            contiguous_data::<f32, _>(x, |s| f32::into_storage(rows::logsumexp_rows(s, row)))
+        }
+        DType::F64 => {
+            contiguous_data::<f64, _>(x, |s| f64::into_storage(rows::logsumexp_rows(s, row)))
+        }
         _ => return None,
     };
     Some(Tensor::from_cpu(

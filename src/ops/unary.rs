@@ -92,10 +92,8 @@ fn forward<O: UnaryOp>(x: &Tensor, op: &O) -> Result<Tensor> {
 /// first, so views and copies give the same bits.
 fn map_f32_kernel(x: &Tensor, f: cpu::math::F32Fn) -> Tensor {
     let x = crate::autograd::no_grad(|| x.contiguous());
-    let guard = x.storage_cell().read();
-    let start = x.layout().offset();
-    let src = &guard.cpu().typed::<f32>()[start..start + x.numel()];
-    Tensor::from_cpu(f32::into_storage(cpu::math::map_f32(src, f)), x.shape())
+    let out = cpu::contiguous_data::<f32, _>(&x, |src| cpu::math::map_f32(src, f));
+    Tensor::from_cpu(f32::into_storage(out), x.shape())
 }
 
 /// A mask of `cond` in the dtype of `like` (1 where true, 0 elsewhere).

@@ -54,7 +54,7 @@ pub(crate) fn sgd_(
     true
 }
 
-fn sgd_typed<F: OptimFloat + StorageElement>(
+fn sgd_typed<F: OptimFloat>(
     param: &Tensor,
     grad: &Tensor,
     momentum_buffer: Option<&Tensor>,
@@ -100,12 +100,7 @@ pub(crate) fn adam_(param: &Tensor, grad: &Tensor, state: &AdamState, h: &AdamHy
     true
 }
 
-fn adam_typed<F: OptimFloat + StorageElement>(
-    param: &Tensor,
-    grad: &Tensor,
-    state: &AdamState,
-    h: &AdamHyper,
-) {
+fn adam_typed<F: OptimFloat>(param: &Tensor, grad: &Tensor, state: &AdamState, h: &AdamHyper) {
     let grad_guard = grad.storage_cell().read();
     let mut param_guard = param.storage_cell().write();
     let mut m_guard = state.exp_avg.storage_cell().write();

@@ -3,6 +3,7 @@
 //! `ops/pool.rs` check the arguments and build the geometry; every index below stays inside
 //! its buffer for a geometry they accepted (Rust's bounds checks remain as a second guard).
 
+use super::contiguous_data;
 use crate::storage::StorageElement;
 use crate::tensor::Tensor;
 use rayon::prelude::*;
@@ -59,14 +60,6 @@ impl Window2d {
         pos.checked_sub(self.padding[axis])
             .filter(|&p| p < self.input[axis])
     }
-}
-
-/// The elements of a contiguous CPU tensor (its own span of the buffer).
-fn contiguous_data<T: StorageElement, R>(t: &Tensor, f: impl FnOnce(&[T]) -> R) -> R {
-    debug_assert!(t.is_contiguous());
-    let guard = t.storage_cell().read();
-    let start = t.layout().offset();
-    f(&guard.cpu().typed::<T>()[start..start + t.numel()])
 }
 
 /// im2col: `[planes, H, W]` (contiguous) to `[planes, kh * kw, oh * ow]`, zeros where a window

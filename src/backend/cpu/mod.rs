@@ -14,6 +14,18 @@ pub(crate) mod strided;
 use crate::storage::StorageElement;
 use crate::tensor::Tensor;
 
+/// Runs `f` on the elements of the contiguous CPU tensor `t` (its own span of the buffer,
+/// read-locked for the call): the one place a row or plane kernel's input slice is cut.
+pub(crate) fn contiguous_data<T: StorageElement, R>(t: &Tensor, f: impl FnOnce(&[T]) -> R) -> R {
+    assert!(
+        t.is_contiguous(),
+        "internal: contiguous_data of a strided view"
+    );
+    let guard = t.storage_cell().read();
+    let start = t.layout().offset();
+    f(&guard.cpu().typed::<T>()[start..start + t.numel()])
+}
+
 /// A new contiguous tensor holding `f` of each element of `x` (a CPU tensor of element `T`).
 pub(crate) fn map<T, U>(x: &Tensor, f: impl Fn(T) -> U + Sync + Send) -> Tensor
 where

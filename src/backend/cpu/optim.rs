@@ -3,45 +3,34 @@
 //! operations (and roundings) of the optimizer's single-tensor formulas in `crate::optim`,
 //! written as one loop instead of a temporary tensor per operation.
 
-/// The float types the fused updates run on (f32 and f64), with what the formulas need.
+use super::math::Real;
+
+/// The float types the fused updates run on (f32 and f64): the row kernels' [`Real`] (which
+/// brings `from_f64` and `+ - *`) with the division, negation and square root the formulas
+/// need.
 pub(crate) trait OptimFloat:
-    Copy
-    + Send
-    + Sync
-    + PartialOrd
-    + std::ops::Add<Output = Self>
-    + std::ops::Sub<Output = Self>
-    + std::ops::Mul<Output = Self>
-    + std::ops::Div<Output = Self>
-    + std::ops::Neg<Output = Self>
+    Real + std::ops::Div<Output = Self> + std::ops::Neg<Output = Self>
 {
-    fn from_f64(v: f64) -> Self;
     fn sqrt(self) -> Self;
-    fn is_nan(self) -> bool;
 }
 
 impl OptimFloat for f32 {
-    fn from_f64(v: f64) -> f32 {
-        v as f32
-    }
     fn sqrt(self) -> f32 {
         f32::sqrt(self)
-    }
-    fn is_nan(self) -> bool {
-        f32::is_nan(self)
     }
 }
 
 impl OptimFloat for f64 {
-    fn from_f64(v: f64) -> f64 {
-        v
-    }
     fn sqrt(self) -> f64 {
         f64::sqrt(self)
     }
-    fn is_nan(self) -> bool {
-        f64::is_nan(self)
-    }
+}
+
+/// NaN test (only a NaN differs from itself).
+#[allow(clippy::eq_op)]
+#[inline(always)]
+fn is_nan<F: OptimFloat>(v: F) -> bool {
+    v != v
 }
 
 /// SGD's options for one step, as `crate::optim::SGD` keeps them.
@@ -178,8 +167,8 @@ impl<F: OptimFloat> AdamCoefficients<F> {
 /// `max(a, b)`, NaN when either is NaN (as `Tensor::maximum`).
 #[inline(always)]
 fn nan_max<F: OptimFloat>(a: F, b: F) -> F {
-    if a.is_nan() || b.is_nan() {
-        if a.is_nan() { a } else { b }
+    if is_nan(a) || is_nan(b) {
+        if is_nan(a) { a } else { b }
     } else if b > a {
         b
     } else {

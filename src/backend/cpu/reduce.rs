@@ -203,10 +203,22 @@ where
     T: StorageElement,
     U: StorageElement,
 {
+    debug_assert!(cols > 0);
+    super::contiguous_data::<T, _>(x, |src| sum_columns(src, cols, to, from))
+}
+
+/// [`column_sums`] of the row-major `[src.len() / cols, cols]` slice `src`.
+fn sum_columns<T, U>(
+    src: &[T],
+    cols: usize,
+    to: impl Fn(T) -> f64 + Sync,
+    from: impl Fn(f64) -> U + Sync,
+) -> Vec<U>
+where
+    T: StorageElement,
+    U: StorageElement,
+{
     const BLOCK: usize = 256;
-    debug_assert!(x.is_contiguous() && cols > 0);
-    let guard = x.storage_cell().read();
-    let src = &guard.cpu().typed::<T>()[x.layout().offset()..][..x.numel()];
     let rows = src.len() / cols;
     let block = |start: usize, out: &mut [U]| {
         let mut acc = [0.0f64; BLOCK];
