@@ -379,6 +379,35 @@ fn matmul_gradient_of_transposed_and_folded_inputs() {
 }
 
 #[test]
+fn the_gradient_of_a_transposed_weight_arrives_contiguous_and_by_hand() {
+    // y = x @ w^T (as in linear): d sum(y * c) / dw = c^T @ x, reached through w.t()'s
+    // transposed view; it is computed in w's own layout, so w.grad needs no transposing copy.
+    let x = tensor!([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).to_dtype(DType::F64);
+    let w = tensor!([[1.0, 0.0, -1.0], [2.0, 1.0, 0.5]])
+        .to_dtype(DType::F64)
+        .requires_grad_(true);
+    let c = tensor!([[1.0, -2.0], [0.5, 3.0]]).to_dtype(DType::F64);
+    (x.matmul(&w.t()) * &c).sum().backward();
+    let grad = w.grad().unwrap();
+    assert!(grad.is_contiguous(), "strides {:?}", grad.strides());
+    // c^T @ x: row 0 = 1 * [1, 2, 3] + 0.5 * [4, 5, 6]; row 1 = -2 * [1, 2, 3] + 3 * [4, 5, 6].
+    assert_eq!(grad.to_vec::<f64>(), vec![3.0, 4.5, 6.0, 10.0, 11.0, 12.0]);
+    // A batched, column-major first operand: grad a^T = (b @ g^T)^T per batch, summed.
+    let a = tensor!([[1.0, 2.0], [3.0, 4.0]])
+        .to_dtype(DType::F64)
+        .requires_grad_(true);
+    let b = tensor!([[1.0, 1.0], [0.0, 3.0]]).to_dtype(DType::F64);
+    a.t()
+        .unsqueeze(0)
+        .expand([3, 2, 2])
+        .matmul(&b)
+        .sum()
+        .backward();
+    // d/d(a^T) = 3 * ones @ b^T = [[6, 9], [6, 9]] (b's row sums 2 and 3); a's is its transpose.
+    assert_eq!(a.grad().unwrap().to_vec::<f64>(), vec![6.0, 6.0, 9.0, 9.0]);
+}
+
+#[test]
 fn mm_bmm_dot_outer_gradients() {
     check_both(
         |xs| xs[0].mm(&xs[1]),

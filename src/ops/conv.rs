@@ -7,7 +7,7 @@
 //! convolution is the product folded back; their derivatives, and derivatives of those, follow
 //! from matmul's and the two primitives'.
 
-use crate::autograd::Record;
+use crate::autograd::{Record, no_grad};
 use crate::backend::cpu::conv::{self as kernels, Window2d};
 use crate::dtype::DType;
 use crate::error::{Error, Result, or_panic};
@@ -410,6 +410,10 @@ pub fn try_conv2d(
     };
     args.check(op)?;
     let g = checked_window(op, &x, &args)?;
+    if groups == 1 && matches!(x.dtype(), DType::F32 | DType::F64 | DType::F16) {
+        let out = fused_conv2d(&x, weight, bias, g);
+        return Ok(if unbatched { out.squeeze(0) } else { out });
+    }
     let n = x.shape()[0];
     let cols = unfold_window(&x, g);
     let k = per_group_in * ws[2] * ws[3];
@@ -423,6 +427,51 @@ pub fn try_conv2d(
     let out = out.reshape([n, out_channels, g.output[0], g.output[1]]);
     let out = add_channel_bias(out, bias);
     Ok(if unbatched { out.squeeze(0) } else { out })
+}
+
+/// [`conv2d`] with one group (f32, f64, f16) in one kernel that unfolds and multiplies sample
+/// by sample, bias included (`kernels::conv2d`): the same values as the unfold-and-matmul path
+/// below, without the batch's columns ever being stored. It is recorded as one node,
+/// `ConvolutionBackward0`, whose derivative is built from the differentiable unfold, fold and
+/// matmul, so gradients of gradients work; the columns are recomputed there, not kept.
+fn fused_conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, g: Window2d) -> Tensor {
+    let ws = weight.shape().to_vec();
+    let [n, c, o] = [x.shape()[0], x.shape()[1], ws[0]];
+    let k = c * ws[2] * ws[3];
+    let weight_bias = no_grad(|| {
+        let b = bias.map_or_else(|| Tensor::zeros([o], x.dtype()), Tensor::clone);
+        Tensor::cat(&[&weight.reshape([o, k]), &b.reshape([o, 1])], 1)
+    });
+    let x_data = x.contiguous();
+    let out = match x.dtype() {
+        DType::F32 => kernels::conv2d(&x_data, &weight_bias.to_vec::<f32>(), [c, o], &g),
+        DType::F64 => kernels::conv2d(&x_data, &weight_bias.to_vec::<f64>(), [c, o], &g),
+        DType::F16 => kernels::conv2d(&x_data, &weight_bias.to_vec::<f16>(), [c, o], &g),
+        other => unreachable!("fused_conv2d of {other}: only f32, f64 and f16 come here"),
+    };
+    let out = out.reshape([n, o, g.output[0], g.output[1]]);
+    let inputs: Vec<&Tensor> = [x, weight].into_iter().chain(bias).collect();
+    let (x, weight, with_bias) = (x.clone(), weight.clone(), bias.is_some());
+    Record::new("ConvolutionBackward0", &inputs)
+        .save(&inputs[..2])
+        .finish(out, move |ctx| {
+            let grad = ctx.grad().reshape([n, o, g.output[0] * g.output[1]]);
+            let w = weight.reshape([o, k]);
+            let grad_x = ctx
+                .needs(0)
+                .then(|| fold_window(&w.t().matmul(&grad), g, [n, c]));
+            let grad_w = ctx.needs(1).then(|| {
+                let cols = unfold_window(&x, g);
+                grad.matmul(&cols.transpose(-2, -1))
+                    .sum_dim(0, false)
+                    .reshape(ws.clone())
+            });
+            let mut grads = vec![grad_x, grad_w];
+            if with_bias {
+                grads.push(ctx.needs(2).then(|| grad.sum_dim([0, 2], false)));
+            }
+            grads
+        })
 }
 
 /// 1-D convolution: input `[N, C, L]` (or `[C, L]`), weight `[O, C / groups, k]`, bias `[O]`,

@@ -3,7 +3,8 @@
 //! `ops/pool.rs` check the arguments and build the geometry; every index below stays inside
 //! its buffer for a geometry they accepted (Rust's bounds checks remain as a second guard).
 
-use super::contiguous_data;
+use super::matmul::{MatmulElement, product_rows};
+use super::{Slot, contiguous_data, put_all};
 use crate::storage::StorageElement;
 use crate::tensor::Tensor;
 use rayon::prelude::*;
@@ -88,9 +89,81 @@ pub(crate) fn unfold<T: StorageElement>(input: &Tensor, g: &Window2d) -> Tensor 
     })
 }
 
+/// A 2-D convolution with one group of the contiguous `[N, C, H, W]` input (`g.planes` is
+/// `N * C`), the weight and bias given side by side as a row-major `[O, C * kh * kw + 1]`
+/// matrix (each row a filter, the bias last). Returns the contiguous `[N, O, oh * ow]` output.
+///
+/// Each sample is unfolded into a workspace `[C * kh * kw + 1, oh * ow]` whose last row holds
+/// ones, and one product writes the sample's output, bias included. The workspace is reused,
+/// so the columns are still in cache when the product reads them: unfolding the whole batch
+/// first and multiplying after read 75 MB of columns back from memory on
+/// `conv2d_fwd_f32_b32_c64_32x32_k3` (40% of its time under perf, unfold and gemm's packing).
+pub(crate) fn conv2d<T: MatmulElement + Slot<T>>(
+    input: &Tensor,
+    weight_bias: &[T],
+    [channels, out_channels]: [usize; 2],
+    g: &Window2d,
+) -> Tensor {
+    let samples = g.planes.checked_div(channels).unwrap_or(0);
+    let (len, rows) = (g.output_len(), channels * g.kernel_len() + 1);
+    assert_eq!(
+        weight_bias.len(),
+        out_channels * rows,
+        "conv2d: weight and bias"
+    );
+    contiguous_data::<T, _>(input, |x| {
+        let sample_in = channels * g.input_len();
+        let sample_out = out_channels * len;
+        assert_eq!(
+            x.len(),
+            samples * sample_in,
+            "conv2d: input of the wrong length"
+        );
+        let threads = rayon::current_num_threads();
+        let per_task = samples.div_ceil(threads).max(1);
+        let task = |first: usize, out: &mut [MaybeUninit<T>]| {
+            let mut columns = super::pool::filled(rows * len, T::one());
+            for (i, dst) in out.chunks_exact_mut(sample_out).enumerate() {
+                let sample = &x[(first + i) * sample_in..][..sample_in];
+                unfold_sample(sample, &mut columns[..(rows - 1) * len], g);
+                let dims = [out_channels, rows, len];
+                product_rows(dst, weight_bias, &columns, dims, samples < threads);
+            }
+            super::pool::recycle(T::into_storage(columns));
+        };
+        let fill = |out: &mut [MaybeUninit<T>]| {
+            if sample_out > 0 {
+                out.par_chunks_mut(per_task * sample_out)
+                    .enumerate()
+                    .for_each(|(t, out)| task(t * per_task, out));
+            }
+        };
+        // SAFETY: the output holds `samples` chunks of `sample_out` elements; the tasks split
+        // it into whole chunks, and each chunk is written whole by `product_rows` (`m * n`
+        // elements, zeros when k is 0). With `sample_out` zero there is nothing to write.
+        let out = unsafe { super::pool::written(samples * sample_out, fill) };
+        Tensor::from_cpu(T::into_storage(out), &[samples, out_channels, len])
+    })
+}
+
+/// im2col of one sample `[C, H, W]` into `columns` (`[C * kh * kw, oh * ow]`).
+fn unfold_sample<T: StorageElement + Slot<T>>(sample: &[T], columns: &mut [T], g: &Window2d) {
+    if g.input_len() == 0 {
+        write_all(columns, T::default()); // every window reads padding
+        return;
+    }
+    let plane_out = g.kernel_len() * g.output_len();
+    for (cols, plane) in columns
+        .chunks_exact_mut(plane_out)
+        .zip(sample.chunks_exact(g.input_len()))
+    {
+        unfold_plane(plane, cols, g);
+    }
+}
+
 /// Writes every element of one plane's `[kh * kw, oh * ow]` columns: each output row gets,
 /// for every position, the input element its window reads or zero where it reads padding.
-fn unfold_plane<T: StorageElement>(plane: &[T], cols: &mut [MaybeUninit<T>], g: &Window2d) {
+fn unfold_plane<T: StorageElement, S: Slot<T>>(plane: &[T], cols: &mut [S], g: &Window2d) {
     let [oh, ow] = g.output;
     for ki in 0..g.kernel[0] {
         for kj in 0..g.kernel[1] {
@@ -106,9 +179,9 @@ fn unfold_plane<T: StorageElement>(plane: &[T], cols: &mut [MaybeUninit<T>], g: 
 }
 
 /// One output row of im2col at kernel column `kj`, read from input row `in_row`.
-fn unfold_row<T: StorageElement>(
+fn unfold_row<T: StorageElement, S: Slot<T>>(
     in_row: &[T],
-    out_row: &mut [MaybeUninit<T>],
+    out_row: &mut [S],
     g: &Window2d,
     kj: usize,
 ) {
@@ -118,25 +191,23 @@ fn unfold_row<T: StorageElement>(
         write_all(&mut out_row[..lo], T::default());
         if lo < hi {
             let first = g.source(1, lo, kj).expect("inside() is inside");
-            for (d, &v) in out_row[lo..hi]
-                .iter_mut()
-                .zip(&in_row[first..first + hi - lo])
-            {
-                d.write(v);
-            }
+            put_all(
+                &mut out_row[lo..hi],
+                in_row[first..first + hi - lo].iter().copied(),
+            );
         }
         write_all(&mut out_row[hi.max(lo)..], T::default());
         return;
     }
     for (x, d) in out_row.iter_mut().enumerate() {
-        d.write(g.source(1, x, kj).map_or(T::default(), |ix| in_row[ix]));
+        d.put(g.source(1, x, kj).map_or(T::default(), |ix| in_row[ix]));
     }
 }
 
 /// Writes `value` into every element of `dst`.
-fn write_all<T: Copy>(dst: &mut [MaybeUninit<T>], value: T) {
+fn write_all<T: Copy, S: Slot<T>>(dst: &mut [S], value: T) {
     for d in dst {
-        d.write(value);
+        d.put(value);
     }
 }
 

@@ -209,6 +209,29 @@ pub(crate) fn batched_matmul<T: MatmulElement>(a: &Tensor, b: &Tensor) -> Tensor
     Tensor::from_cpu(T::into_storage(out), &shape)
 }
 
+/// `dst := a @ b` for row-major, contiguous `a` (`m x k`) and `b` (`k x n`), writing every
+/// element of `dst` (`m x n`); split over gemm's threads when `threaded` and the product is
+/// large enough to pay for waking them.
+pub(crate) fn product_rows<T: MatmulElement>(
+    dst: &mut [MaybeUninit<T>],
+    a: &[T],
+    b: &[T],
+    [m, k, n]: [usize; 3],
+    threaded: bool,
+) {
+    let d = Dims { m, n, k };
+    let view = |cols: usize| MatrixView {
+        offset: 0,
+        row_stride: cols as isize,
+        col_stride: 1,
+    };
+    let par = match threaded && d.flops() >= PARALLEL_FLOPS {
+        true => Parallelism::Rayon(rayon::current_num_threads()),
+        false => Parallelism::None,
+    };
+    T::product(dst, (a, view(k)), (b, view(n)), d, par);
+}
+
 /// Whether a batch of `products` is better spread over `threads` threads one whole product
 /// each than run one product at a time on all threads: yes when every thread gets about the
 /// same number of products (gemm's own threads split one product and then wait for each

@@ -13,6 +13,41 @@ pub(crate) mod strided;
 
 use crate::storage::StorageElement;
 use crate::tensor::Tensor;
+use half::{bf16, f16};
+use std::mem::MaybeUninit;
+
+/// A place a kernel writes one value into: a plain element (a scratch buffer that is reused)
+/// or one not yet initialised (an output written without zeroing it first).
+pub(crate) trait Slot<T> {
+    fn put(&mut self, value: T);
+}
+
+impl<T> Slot<T> for MaybeUninit<T> {
+    #[inline(always)]
+    fn put(&mut self, value: T) {
+        self.write(value);
+    }
+}
+
+macro_rules! plain_slot {
+    ($($t:ty),*) => {$(
+        impl Slot<$t> for $t {
+            #[inline(always)]
+            fn put(&mut self, value: $t) {
+                *self = value;
+            }
+        }
+    )*};
+}
+plain_slot!(f16, bf16, f32, f64);
+
+/// Writes `values` into `slots`, one each, in order.
+#[inline(always)]
+pub(crate) fn put_all<T, S: Slot<T>>(slots: &mut [S], values: impl Iterator<Item = T>) {
+    for (slot, value) in slots.iter_mut().zip(values) {
+        slot.put(value);
+    }
+}
 
 /// Runs `f` on the elements of the contiguous CPU tensor `t` (its own span of the buffer,
 /// read-locked for the call): the one place a row or plane kernel's input slice is cut.

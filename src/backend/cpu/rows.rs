@@ -8,6 +8,7 @@
 use super::math::{Isa, Real, with_isa};
 use super::pool;
 use super::strided::PARALLEL_THRESHOLD;
+use super::{Slot, put_all};
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
@@ -248,34 +249,6 @@ impl<F> Affine<'_, F> {
                 );
             }
         }
-    }
-}
-
-/// A place a row kernel writes one value into: a plain element (the f32 scratch rows of the
-/// half-precision path) or one not yet initialised (an output written without zeroing).
-trait Slot<F> {
-    fn put(&mut self, value: F);
-}
-
-impl Slot<f32> for f32 {
-    #[inline(always)]
-    fn put(&mut self, value: f32) {
-        *self = value;
-    }
-}
-
-impl<F> Slot<F> for MaybeUninit<F> {
-    #[inline(always)]
-    fn put(&mut self, value: F) {
-        self.write(value);
-    }
-}
-
-/// Writes `values` into `slots`, one each, in order.
-#[inline(always)]
-fn put_all<F, S: Slot<F>>(slots: &mut [S], values: impl Iterator<Item = F>) {
-    for (slot, value) in slots.iter_mut().zip(values) {
-        slot.put(value);
     }
 }
 
