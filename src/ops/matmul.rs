@@ -110,7 +110,7 @@ fn product(a: &Tensor, b: &Tensor, grad_name: &'static str) -> Result<Tensor> {
             let g = ctx.grad();
             let grad_a = ctx
                 .needs(0)
-                .then(|| product_like(&sa, &g, &sb.mt()).sum_to(sa.shape()));
+                .then(|| product_like(&sa, g, &sb.mt()).sum_to(sa.shape()));
             let grad_b = ctx
                 .needs(1)
                 .then(|| product_like(&sb, &sa.mt(), g).sum_to(sb.shape()));
