@@ -5,7 +5,9 @@
 //! and `fold`, whose derivative is `unfold`. A convolution is then one matrix product of the
 //! weight with the unfolded input (grouped as a batched product), and a transposed
 //! convolution is the product folded back; their derivatives, and derivatives of those, follow
-//! from matmul's and the two primitives'.
+//! from matmul's and the two primitives'. A convolution with one group (f32, f64, f16) computes
+//! the same product in one fused kernel, sample by sample, and records one node whose
+//! derivative is written with those same primitives.
 
 use crate::autograd::{Record, no_grad};
 use crate::backend::cpu::conv::{self as kernels, Window2d};
