@@ -174,6 +174,17 @@ fn one_group_conv2d_matches_direct_loops_for_every_batch_split() {
 }
 
 #[test]
+fn one_group_conv2d_of_zero_channels_is_the_bias() {
+    // No input channels: every output is its channel's bias (the sum over no products is 0).
+    let x = Tensor::zeros([2, 0, 4, 4], DType::F32);
+    let w = Tensor::zeros([3, 0, 3, 3], DType::F32);
+    let y = F::conv2d(&x, &w, Some(&tensor!([1.0, -2.0, 0.5])), 1, 0, 1, 1);
+    assert_eq!(y.shape(), &[2, 3, 2, 2]);
+    let per_sample: Vec<f32> = [1.0f32, -2.0, 0.5].iter().flat_map(|&b| [b; 4]).collect();
+    assert_eq!(y.to_vec::<f32>(), [per_sample.clone(), per_sample].concat());
+}
+
+#[test]
 fn conv1d_and_conv_transpose2d_gradcheck() {
     firebrand::manual_seed(6);
     let (x, w) = (leaf(&[2, 2, 7]), leaf(&[3, 2, 3]));

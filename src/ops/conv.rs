@@ -446,9 +446,9 @@ fn fused_conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, g: Window2d)
     });
     let x_data = x.contiguous();
     let out = match x.dtype() {
-        DType::F32 => kernels::conv2d(&x_data, &weight_bias.to_vec::<f32>(), [c, o], &g),
-        DType::F64 => kernels::conv2d(&x_data, &weight_bias.to_vec::<f64>(), [c, o], &g),
-        DType::F16 => kernels::conv2d(&x_data, &weight_bias.to_vec::<f16>(), [c, o], &g),
+        DType::F32 => kernels::conv2d(&x_data, &weight_bias.to_vec::<f32>(), [n, c, o], &g),
+        DType::F64 => kernels::conv2d(&x_data, &weight_bias.to_vec::<f64>(), [n, c, o], &g),
+        DType::F16 => kernels::conv2d(&x_data, &weight_bias.to_vec::<f16>(), [n, c, o], &g),
         other => unreachable!("fused_conv2d of {other}: only f32, f64 and f16 come here"),
     };
     let out = out.reshape([n, o, g.output[0], g.output[1]]);

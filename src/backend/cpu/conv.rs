@@ -89,9 +89,9 @@ pub(crate) fn unfold<T: StorageElement>(input: &Tensor, g: &Window2d) -> Tensor 
     })
 }
 
-/// A 2-D convolution with one group of the contiguous `[N, C, H, W]` input (`g.planes` is
-/// `N * C`), the weight and bias given side by side as a row-major `[O, C * kh * kw + 1]`
-/// matrix (each row a filter, the bias last). Returns the contiguous `[N, O, oh * ow]` output.
+/// A 2-D convolution with one group of the contiguous `[N, C, H, W]` input, the weight and
+/// bias given side by side as a row-major `[O, C * kh * kw + 1]` matrix (each row a filter,
+/// the bias last). Returns the contiguous `[N, O, oh * ow]` output.
 ///
 /// Each sample is unfolded into a workspace `[C * kh * kw + 1, oh * ow]` whose last row holds
 /// ones, and one product writes the sample's output, bias included. The workspace is reused,
@@ -101,10 +101,9 @@ pub(crate) fn unfold<T: StorageElement>(input: &Tensor, g: &Window2d) -> Tensor 
 pub(crate) fn conv2d<T: MatmulElement + Slot<T>>(
     input: &Tensor,
     weight_bias: &[T],
-    [channels, out_channels]: [usize; 2],
+    [samples, channels, out_channels]: [usize; 3],
     g: &Window2d,
 ) -> Tensor {
-    let samples = g.planes.checked_div(channels).unwrap_or(0);
     let (len, rows) = (g.output_len(), channels * g.kernel_len() + 1);
     assert_eq!(
         weight_bias.len(),
