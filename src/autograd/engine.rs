@@ -5,7 +5,7 @@ use super::mode::{NoGradGuard, set_grad_enabled};
 use super::{BackwardCtx, Edge, Hook, Node, edge_of};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 /// Identity of a graph vertex: the address of a node or of a leaf tensor.
@@ -49,7 +49,8 @@ fn run(roots: Vec<(Tensor, Tensor)>, sink: &mut Sink, create_graph: bool) -> Res
         root_edges.push((edge, g));
     }
     let mut deps = count_dependencies(root_edges.iter().map(|(e, _)| e.clone()));
-    let mut buffers: HashMap<usize, Tensor> = HashMap::new();
+    let mut buffers: HashMap<usize, Tensor> = HashMap::default();
+    buffers.reserve(deps.len());
     let mut ready: Vec<Edge> = Vec::new();
     for (edge, g) in root_edges {
         let k = key(&edge);
@@ -92,7 +93,7 @@ fn run(roots: Vec<(Tensor, Tensor)>, sink: &mut Sink, create_graph: bool) -> Res
 
 /// For every vertex reachable from the roots, how many edges point at it.
 fn count_dependencies(roots: impl Iterator<Item = Edge>) -> HashMap<usize, usize> {
-    let mut deps = HashMap::new();
+    let mut deps = HashMap::default();
     let mut stack = Vec::new();
     for e in roots {
         if deps.insert(key(&e), 0).is_none() {
