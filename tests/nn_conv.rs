@@ -129,13 +129,18 @@ fn conv2d_every_float_dtype() {
     }
 }
 
+/// Gradcheck and gradgradcheck of `f` at `inputs`.
+fn check_both(f: impl Fn(&[Tensor]) -> Tensor + Copy, inputs: &[&Tensor]) {
+    gradcheck(f, inputs).unwrap();
+    gradgradcheck(f, inputs).unwrap();
+}
+
 #[test]
 fn conv2d_gradcheck_and_gradgradcheck() {
     firebrand::manual_seed(5);
     let (x, w, b) = (leaf(&[2, 2, 5, 4]), leaf(&[4, 1, 3, 2]), leaf(&[4]));
     let f = |t: &[Tensor]| F::conv2d(&t[0], &t[1], Some(&t[2]), [2, 1], 1, [1, 2], 2);
-    gradcheck(f, &[&x, &w, &b]).unwrap();
-    gradgradcheck(f, &[&x, &w, &b]).unwrap();
+    check_both(f, &[&x, &w, &b]);
 }
 
 #[test]
@@ -145,11 +150,9 @@ fn one_group_conv2d_gradcheck_with_and_without_bias() {
     firebrand::manual_seed(6);
     let (x, w, b) = (leaf(&[3, 2, 5, 4]), leaf(&[3, 2, 3, 2]), leaf(&[3]));
     let with_bias = |t: &[Tensor]| F::conv2d(&t[0], &t[1], Some(&t[2]), [2, 1], 1, [1, 2], 1);
-    gradcheck(with_bias, &[&x, &w, &b]).unwrap();
-    gradgradcheck(with_bias, &[&x, &w, &b]).unwrap();
+    check_both(with_bias, &[&x, &w, &b]);
     let without = |t: &[Tensor]| F::conv2d(&t[0], &t[1], None, 1, [0, 1], 1, 1);
-    gradcheck(without, &[&x, &w]).unwrap();
-    gradgradcheck(without, &[&x, &w]).unwrap();
+    check_both(without, &[&x, &w]);
     let y = F::conv2d(&x, &w, Some(&b), 1, 1, 1, 1);
     assert_eq!(y.grad_fn_name().as_deref(), Some("ConvolutionBackward0"));
 }
