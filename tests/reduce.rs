@@ -660,27 +660,60 @@ fn f32_reductions_stay_accurate_over_2_pow_24_elements() {
     assert_eq!(c.narrow(0, n as isize - 1, 1).item::<f32>(), n as f32);
 }
 
-/// Sums over the leading dims of a contiguous tensor add whole rows (`column_sums`); they
-/// must give each column's sum exactly as a column-by-column f64 walk does, in every float
-/// dtype, threaded or not, with keepdim, and still carry the gradient.
+/// The sums over `dims` of the row-major `data` of `shape`, one element at a time: the
+/// reference the run-by-run kernel must agree with.
+fn sums_by_index(data: &[f64], shape: &[usize], dims: &[usize]) -> Vec<f64> {
+    let kept: Vec<usize> = (0..shape.len()).filter(|d| !dims.contains(d)).collect();
+    let mut out = vec![0.0; kept.iter().map(|&d| shape[d]).product()];
+    for (i, &v) in data.iter().enumerate() {
+        let mut rest = i;
+        let mut index = vec![0; shape.len()];
+        for d in (0..shape.len()).rev() {
+            index[d] = rest % shape[d];
+            rest /= shape[d];
+        }
+        let o = kept.iter().fold(0, |o, &d| o * shape[d] + index[d]);
+        out[o] += v;
+    }
+    out
+}
+
+/// Sums over any dims of a contiguous tensor run in memory order, innermost reduced run
+/// first (`sum_runs`): leading dims (a column sum), trailing dims (row sums), a middle dim,
+/// dims 0 and 2 of `[N, C, L]` (a bias gradient), alternating patterns, size-1 dims in
+/// between; threaded or not, in every float dtype, with keepdim. Each must give each sum as
+/// an element-by-element walk does, and still carry the gradient.
 #[test]
-fn sums_over_leading_dims_match_a_column_walk() {
+fn sums_over_any_dims_of_a_contiguous_tensor_match_an_element_walk() {
     for (shape, dims) in [
         (vec![3usize, 4], vec![0usize]),
         (vec![2, 3, 5], vec![0, 1]),
         (vec![300, 700], vec![0]), // 210k elements, 700 columns: threaded blocks
+        (vec![4, 5, 6], vec![1]),
+        (vec![4, 5, 6], vec![0, 2]),
+        (vec![64, 32, 40], vec![0, 2]), // threaded, [N, C, L]'s bias gradient
+        (vec![40, 30, 50], vec![1]),    // threaded column sums per block
+        (vec![2, 3, 4, 5], vec![1, 3]),
+        (vec![2, 3, 4, 5], vec![0, 2]),
+        (vec![3, 1, 4, 2], vec![0, 1, 3]), // a size-1 dim between reduced ones
+        (vec![3, 4, 1], vec![0]),
+        (vec![5, 2, 3, 4], vec![1, 2]),
     ] {
         let numel: usize = shape.iter().product();
-        let cols: usize = shape[dims.len()..].iter().product();
-        // Exactly representable values (multiples of 1/8 below 64) in every float dtype.
-        let data: Vec<f64> = (0..numel).map(|i| ((i * 37) % 509) as f64 / 8.0).collect();
-        let want: Vec<f64> = (0..cols)
-            .map(|j| data.iter().skip(j).step_by(cols).sum())
+        // Exactly representable values in every float dtype (multiples of 1/8 in
+        // [-31.75, 31.75]), centred so the long sums stay inside f16's range.
+        let data: Vec<f64> = (0..numel)
+            .map(|i| (((i * 37) % 509) as f64 - 254.0) / 8.0)
+            .collect();
+        let want = sums_by_index(&data, &shape, &dims);
+        let kept_shape: Vec<usize> = (0..shape.len())
+            .filter(|d| !dims.contains(d))
+            .map(|d| shape[d])
             .collect();
         for dtype in FLOATS {
             let x = Tensor::from_vec(data.clone(), &shape).to_dtype(dtype);
             let got = x.sum_dim(dims.clone(), false);
-            assert_eq!(got.shape(), &shape[dims.len()..]);
+            assert_eq!(got.shape(), &kept_shape[..], "{shape:?} over {dims:?}");
             let tol = if matches!(dtype, DType::F16 | DType::BF16) {
                 1e-2
             } else {
@@ -688,7 +721,8 @@ fn sums_over_leading_dims_match_a_column_walk() {
             };
             assert_close(&got.to_dtype(DType::F64), &want, tol);
             let kept = x.sum_dim(dims.clone(), true);
-            assert_eq!(kept.shape()[..dims.len()], vec![1; dims.len()][..]);
+            assert!(dims.iter().all(|&d| kept.shape()[d] == 1));
+            assert_close(&kept.to_dtype(DType::F64), &want, tol);
         }
     }
     // A view that is not contiguous takes the lane walk and agrees.
@@ -704,4 +738,6 @@ fn sums_over_leading_dims_match_a_column_walk() {
     );
     let w = leaf((0..12).map(f64::from).collect(), &[3, 4]);
     gradcheck(|xs| xs[0].sum_dim(0, false).square().sum(), &[&w]).unwrap();
+    let w = leaf((0..24).map(f64::from).collect(), &[2, 3, 4]);
+    gradcheck(|xs| xs[0].sum_dim([0, 2], false).square().sum(), &[&w]).unwrap();
 }

@@ -470,10 +470,7 @@ fn fused_conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, g: Window2d)
             });
             let mut grads = vec![grad_x, grad_w];
             if with_bias {
-                // Rows first (contiguous), then the batch (a column sum): one strided
-                // reduction over dims 0 and 2 walked the gradient element by element.
-                let grad_b = || grad.sum_dim(2, false).sum_dim(0, false);
-                grads.push(ctx.needs(2).then(grad_b));
+                grads.push(ctx.needs(2).then(|| grad.sum_dim([0, 2], false)));
             }
             grads
         })

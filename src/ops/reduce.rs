@@ -59,17 +59,9 @@ pub(crate) fn sum_dtype(dtype: DType) -> DType {
     if dtype.is_float() { dtype } else { DType::I64 }
 }
 
-/// The columns of `x` as a row-major `[rows, cols]` matrix when `dims` are its leading dims,
-/// some but not all, and it is contiguous with rows of more than one element: the case where
-/// [`cpu::reduce::column_sums`] adds whole rows (a bias gradient, a broadcast weight's).
-fn leading_columns(x: &Tensor, dims: &[usize]) -> Option<usize> {
-    let leading =
-        !dims.is_empty() && dims.len() < x.dim() && dims.iter().enumerate().all(|(i, &d)| i == d);
-    let cols: usize = x.shape()[dims.len()..].iter().product();
-    (leading && cols > 1 && x.is_contiguous()).then_some(cols)
-}
-
-/// A float sum over `dims`, each lane added in f64 (`to`) and rounded back (`from`).
+/// A float sum over `dims`, each lane added in f64 (`to`) and rounded back (`from`). A
+/// contiguous input is summed run by run in memory order ([`cpu::reduce::sum_runs`]); a
+/// strided one, or one reduced whole (one long lane), lane by lane.
 fn float_sum<T: StorageElement>(
     x: &Tensor,
     dims: &[usize],
@@ -77,13 +69,16 @@ fn float_sum<T: StorageElement>(
     to: impl Fn(T) -> f64 + Copy + Send + Sync,
     from: impl Fn(f64) -> T + Send + Sync,
 ) -> Tensor {
-    match leading_columns(x, dims) {
-        Some(cols) => Tensor::from_cpu(
-            T::into_storage(cpu::reduce::column_sums(x, cols, to, from)),
-            &reduced_shape(x.shape(), dims, keepdim),
-        ),
-        None => reduce_with(x, dims, keepdim, |l| from(lane_sum(l, to))),
+    let runs = cpu::reduce::merged_runs(x.shape(), dims);
+    let mixed = runs.iter().any(|r| r.reduced) && runs.iter().any(|r| !r.reduced);
+    if !(mixed && x.is_contiguous() && x.numel() > 0) {
+        return reduce_with(x, dims, keepdim, |l| from(lane_sum(l, to)));
     }
+    let sums = contiguous_data(x, |src| cpu::reduce::sum_runs(src, &runs, to, from));
+    Tensor::from_cpu(
+        T::into_storage(sums),
+        &reduced_shape(x.shape(), dims, keepdim),
+    )
 }
 
 fn sum_forward(x: &Tensor, dims: &[usize], keepdim: bool) -> Tensor {

@@ -3,8 +3,6 @@
 
 use super::strided::{PARALLEL_THRESHOLD, Walk};
 use crate::layout::Layout;
-use crate::storage::StorageElement;
-use crate::tensor::Tensor;
 use rayon::prelude::*;
 
 /// The elements one output element reduces over.
@@ -188,60 +186,131 @@ pub(crate) fn lane_sum<T: Copy + Sync>(
     }
 }
 
-/// Column sums of the contiguous `x` seen as row-major `[rows, cols]` (a sum over its leading
-/// dims): `out[j] = from(to(x[0, j]) + to(x[1, j]) + ..)`, added in f64 from the first row
-/// down, the order [`lane_sum`] adds a strided lane in, so the values are the same; but whole
-/// rows are read at a time, where the lanes would hop `cols` elements per step. Blocks of
-/// columns run on rayon's threads when the work is large.
-pub(crate) fn column_sums<T, U>(
-    x: &Tensor,
-    cols: usize,
-    to: impl Fn(T) -> f64 + Sync,
-    from: impl Fn(f64) -> U + Sync,
-) -> Vec<U>
-where
-    T: StorageElement,
-    U: StorageElement,
-{
-    debug_assert!(cols > 0);
-    super::contiguous_data::<T, _>(x, |src| sum_columns(src, cols, to, from))
+/// A run of adjacent dims of a contiguous tensor, merged: its element count, and whether a
+/// sum reduces it. Runs alternate (two adjacent runs of one kind merge into one).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Run {
+    pub(crate) len: usize,
+    pub(crate) reduced: bool,
 }
 
-/// [`column_sums`] of the row-major `[src.len() / cols, cols]` slice `src`.
-fn sum_columns<T, U>(
+/// The runs of `shape` when `dims` are reduced: size-1 dims are dropped (they change no
+/// address) and neighbours of one kind merged. `[N, C, H, W]` over `[0, 2, 3]` gives
+/// `[N reduced, C kept, H * W reduced]`.
+pub(crate) fn merged_runs(shape: &[usize], dims: &[usize]) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    for (d, &len) in shape.iter().enumerate().filter(|&(_, &len)| len != 1) {
+        let reduced = dims.contains(&d);
+        match runs.last_mut() {
+            Some(last) if last.reduced == reduced => last.len *= len,
+            _ => runs.push(Run { len, reduced }),
+        }
+    }
+    runs
+}
+
+/// Sums over the reduced runs of the row-major `src` (laid out as `runs`, which must hold at
+/// least one kept and one reduced run and no empty one), in the order of the kept runs. The
+/// innermost reduced run goes first, each step reading memory in order: a trailing run is
+/// summed row by row (pairwise), one followed by a kept run is added row after row into that
+/// run's columns. Partial sums stay in f64 until `from` rounds the result, so the order
+/// changes only f64 roundings. A strided walk of the same sum (the lane reduction) steps
+/// over the skipped runs element by element: the bias gradient of a convolution, over
+/// `[N, C, H * W]`'s dims 0 and 2, was 8.7% of a CNN training step that way.
+pub(crate) fn sum_runs<T, U>(
     src: &[T],
-    cols: usize,
-    to: impl Fn(T) -> f64 + Sync,
-    from: impl Fn(f64) -> U + Sync,
+    runs: &[Run],
+    to: impl Fn(T) -> f64 + Copy + Send + Sync,
+    from: impl Fn(f64) -> U,
 ) -> Vec<U>
 where
-    T: StorageElement,
-    U: StorageElement,
+    T: Copy + Sync,
 {
-    const BLOCK: usize = 256;
-    let rows = src.len() / cols;
-    let block = |start: usize, out: &mut [U]| {
-        let mut acc = [0.0f64; BLOCK];
-        let acc = &mut acc[..out.len()];
-        for row in src.chunks_exact(cols).take(rows) {
-            for (a, &v) in acc.iter_mut().zip(&row[start..start + out.len()]) {
-                *a += to(v);
+    debug_assert!(runs.iter().any(|r| r.reduced) && runs.iter().any(|r| !r.reduced));
+    let (mut sums, mut runs) = sum_innermost_run(src, runs, to);
+    while runs.iter().any(|r| r.reduced) {
+        (sums, runs) = sum_innermost_run(&sums, &runs, |x| x);
+    }
+    sums.into_iter().map(from).collect()
+}
+
+/// One step of [`sum_runs`]: sums the innermost reduced run away, giving the f64 sums (in
+/// row-major order) and the runs left.
+fn sum_innermost_run<T: Copy + Sync>(
+    src: &[T],
+    runs: &[Run],
+    to: impl Fn(T) -> f64 + Copy + Send + Sync,
+) -> (Vec<f64>, Vec<Run>) {
+    let last = runs.len() - 1;
+    let mut left = runs.to_vec();
+    if runs[last].reduced {
+        left.pop();
+        return (row_sums(src, runs[last].len, to), left);
+    }
+    let (rows, cols) = (runs[last - 1].len, runs[last].len);
+    left.remove(last - 1);
+    if last >= 2 {
+        let kept = left.remove(last - 1);
+        left[last - 2].len *= kept.len; // two kept runs now meet
+    }
+    (column_sums(src, rows, cols, to), left)
+}
+
+/// The pairwise sum of each `len`-element row of `src`.
+fn row_sums<T: Copy + Sync>(
+    src: &[T],
+    len: usize,
+    to: impl Fn(T) -> f64 + Copy + Send + Sync,
+) -> Vec<f64> {
+    let rows = src.chunks_exact(len);
+    if rows.len() < 4 * rayon::current_num_threads() {
+        return rows.map(|r| threaded_pairwise_sum(r, to)).collect();
+    }
+    if src.len() < PARALLEL_THRESHOLD {
+        return rows.map(|r| pairwise_sum(r, to)).collect();
+    }
+    src.par_chunks_exact(len)
+        .with_min_len(PARALLEL_THRESHOLD / len)
+        .map(|r| pairwise_sum(r, to))
+        .collect()
+}
+
+/// Column sums of each `[rows, cols]` block of `src`, `out[b, j]` the sum of `x[b, i, j]`
+/// over `i`, added in f64 from the first row down, a block of columns at a time so whole
+/// rows are read. Blocks (and blocks of columns) run on rayon's threads when the work is large.
+fn column_sums<T: Copy + Sync>(
+    src: &[T],
+    rows: usize,
+    cols: usize,
+    to: impl Fn(T) -> f64 + Copy + Send + Sync,
+) -> Vec<f64> {
+    const COLS: usize = 256;
+    let columns = |block: &[T], start: usize, out: &mut [f64]| {
+        let end = start + out.len();
+        for row in block.chunks_exact(cols) {
+            for (o, &v) in out.iter_mut().zip(&row[start..end]) {
+                *o += to(v);
             }
         }
-        for (o, &a) in out.iter_mut().zip(acc.iter()) {
-            *o = from(a);
-        }
     };
-    let mut out = super::pool::filled(cols, U::default());
-    if src.len() >= PARALLEL_THRESHOLD && cols > BLOCK {
-        out.par_chunks_mut(BLOCK)
-            .enumerate()
-            .for_each(|(i, o)| block(i * BLOCK, o));
-    } else {
-        out.chunks_mut(BLOCK)
-            .enumerate()
-            .for_each(|(i, o)| block(i * BLOCK, o));
+    let mut out = vec![0.0f64; src.len() / rows];
+    let blocks = src.chunks_exact(rows * cols);
+    if src.len() < PARALLEL_THRESHOLD {
+        for (block, out) in blocks.zip(out.chunks_mut(cols)) {
+            for (i, o) in out.chunks_mut(COLS).enumerate() {
+                columns(block, i * COLS, o);
+            }
+        }
+        return out;
     }
+    src.par_chunks_exact(rows * cols)
+        .zip(out.par_chunks_mut(cols))
+        .with_min_len(PARALLEL_THRESHOLD / (rows * cols))
+        .for_each(|(block, out)| {
+            out.par_chunks_mut(COLS)
+                .enumerate()
+                .for_each(|(i, o)| columns(block, i * COLS, o))
+        });
     out
 }
 
@@ -353,6 +422,27 @@ mod tests {
         let t = l.transpose(0, 2); // [4, 3, 2]
         let sums = reduce_lanes(&data, &t, &[0, 2], |lane| lane_sum(lane, |x| x));
         assert_eq!(sums, vec![60.0, 92.0, 124.0]);
+    }
+
+    #[test]
+    fn runs_merge_neighbours_and_sum_innermost_first() {
+        let run = |len, reduced| Run { len, reduced };
+        assert_eq!(merged_runs(&[2, 1, 3, 4], &[0, 2, 3]), vec![run(24, true)]);
+        assert_eq!(
+            merged_runs(&[4, 5, 1, 6], &[0, 3]),
+            vec![run(4, true), run(5, false), run(6, true)]
+        );
+        // [2, 3, 4] over dims 0 and 2: 60 + 32c by hand (see the lane test above).
+        let data: Vec<f64> = (0..24).map(|x| x as f64).collect();
+        let runs = merged_runs(&[2, 3, 4], &[0, 2]);
+        assert_eq!(
+            sum_runs(&data, &runs, |x| x, |x| x),
+            vec![60.0, 92.0, 124.0]
+        );
+        // Over dim 1 alone: the column sums of each [3, 4] block.
+        let runs = merged_runs(&[2, 3, 4], &[1]);
+        let want = [12.0, 15.0, 18.0, 21.0, 48.0, 51.0, 54.0, 57.0];
+        assert_eq!(sum_runs(&data, &runs, |x| x, |x| x), want);
     }
 
     #[test]
