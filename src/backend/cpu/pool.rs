@@ -118,11 +118,16 @@ pub(crate) fn recycle(storage: CpuStorage) {
 }
 
 impl Pool {
+    /// Takes a block of `dtype` and `capacity`: of several, the most recently returned, whose
+    /// memory is the likeliest to be still in cache. (Taking the first in the list rotated an
+    /// op in a loop through every cached block of its class: with the blocks its inputs'
+    /// setup left behind, `a + b` over 2^20 floats swept more memory than the 32 MiB L3 and
+    /// ran at half speed.)
     fn take(&mut self, dtype: DType, capacity: usize) -> Option<CpuStorage> {
-        let found = self
-            .blocks
-            .iter()
-            .position(|b| b.storage.dtype() == dtype && b.storage.capacity() == capacity);
+        let found = (self.blocks.iter().enumerate())
+            .filter(|(_, b)| b.storage.dtype() == dtype && b.storage.capacity() == capacity)
+            .max_by_key(|(_, b)| b.returned_at)
+            .map(|(i, _)| i);
         match found {
             Some(i) => {
                 self.hits += 1;
@@ -207,6 +212,37 @@ mod tests {
             assert!(c >= n && c - n <= n / 8, "{n} -> {c}");
             assert_eq!(size_class(c), c, "a class is its own class");
         }
+    }
+
+    #[test]
+    fn take_hands_back_the_most_recently_returned_block() {
+        let mut pool = Pool {
+            blocks: Vec::new(),
+            cached_bytes: 0,
+            limit: DEFAULT_LIMIT_BYTES,
+            clock: 0,
+            hits: 0,
+            misses: 0,
+        };
+        let n = 1 << 16;
+        let give = |pool: &mut Pool, marker: f32| {
+            let evicted = pool.give(f32::into_storage(vec![marker; n]), n * 4);
+            assert!(evicted.is_empty());
+        };
+        let take = |pool: &mut Pool| {
+            let storage = pool.take(DType::F32, n).expect("a cached block");
+            f32::from_storage(storage).expect("an f32 block")[0]
+        };
+        for marker in [1.0, 2.0, 3.0] {
+            give(&mut pool, marker);
+        }
+        assert_eq!(take(&mut pool), 3.0);
+        give(&mut pool, 4.0);
+        assert_eq!(take(&mut pool), 4.0);
+        assert_eq!(take(&mut pool), 2.0);
+        assert_eq!(take(&mut pool), 1.0);
+        assert!(pool.take(DType::F32, n).is_none());
+        assert!(pool.take(DType::F64, n / 2).is_none());
     }
 
     #[test]
