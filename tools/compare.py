@@ -1,12 +1,15 @@
 """Sets two benchmark runs side by side as a markdown table, with the issue's targets.
 
     python3 tools/compare.py firebrand.jsonl pytorch.jsonl
+    python3 tools/compare.py firebrand.jsonl pytorch.jsonl candle.jsonl
 
 Each file holds the JSON lines of `cargo run --release --example bench -- --json` or
 `tools/bench_torch.py --json`. The ratio is the first file's median over the second's
 (firebrand / PyTorch when given in that order); a case meets its target when the ratio is at
 most the target. Cases present in only one file are listed with a blank for the other; a
-case present several times in one file (runs appended) counts its lowest median.
+case present several times in one file (runs appended) counts its lowest median. A third
+file (tools/bench_candle's output) adds its times and the ratio of the first file's median
+over its own: the issue asks firebrand to be faster than candle on every case (ratio < 1).
 Needs only the standard library.
 """
 
@@ -64,6 +67,16 @@ def fmt_us(record):
     return f"{us:.3f}" if us < 10 else f"{us:.1f}" if us < 1000 else f"{us:,.0f}"
 
 
+def vs_third(case, a, c):
+    """The cells comparing the first run with a third (candle): its time, the ratio, and
+    whether the first run is faster."""
+    if not (a and c):
+        return [fmt_us(c), "", ""], ""
+    ratio = a["median_us"] / c["median_us"]
+    verdict = "faster" if ratio < 1 else "**slower**"
+    return [fmt_us(c), f"{ratio:.2f}", verdict], verdict
+
+
 def row(case, a, b):
     target = target_for(case)
     ratio = a["median_us"] / b["median_us"] if a and b else None
@@ -79,26 +92,45 @@ def row(case, a, b):
         "" if target is None else f"<= {target:g}",
         verdict,
     ]
-    return "| " + " | ".join(cells) + " |", verdict
+    return cells, verdict
+
+
+def name_of(runs, fallback):
+    return next(iter(runs.values()), {}).get("impl", fallback)
 
 
 def main(argv):
-    if len(argv) != 3:
-        sys.exit(f"usage: {argv[0]} FIREBRAND.jsonl PYTORCH.jsonl")
+    if len(argv) not in (3, 4):
+        sys.exit(f"usage: {argv[0]} FIREBRAND.jsonl PYTORCH.jsonl [CANDLE.jsonl]")
     a, b = load(argv[1]), load(argv[2])
-    name_a = next(iter(a.values()), {}).get("impl", "a")
-    name_b = next(iter(b.values()), {}).get("impl", "b")
-    cases = list(a) + [c for c in b if c not in a]
-    print(f"| case | {name_a} µs | {name_b} µs | ratio | target | |")
-    print("|---|--:|--:|--:|--:|---|")
-    verdicts = []
+    c = load(argv[3]) if len(argv) == 4 else None
+    name_a, name_b = name_of(a, "a"), name_of(b, "b")
+    cases = list(a) + [k for k in b if k not in a]
+    header = f"| case | {name_a} µs | {name_b} µs | ratio | target | |"
+    rule = "|---|--:|--:|--:|--:|---|"
+    if c is not None:
+        cases += [k for k in c if k not in cases]
+        name_c = name_of(c, "c")
+        header += f" {name_c} µs | {name_a} / {name_c} | |"
+        rule += "--:|--:|---|"
+    print(header)
+    print(rule)
+    verdicts, versus = [], []
     for case in cases:
-        line, verdict = row(case, a.get(case), b.get(case))
+        cells, verdict = row(case, a.get(case), b.get(case))
         verdicts.append(verdict)
-        print(line)
+        if c is not None:
+            more, faster = vs_third(case, a.get(case), c.get(case))
+            cells += more
+            versus.append(faster)
+        print("| " + " | ".join(cells) + " |")
     met = verdicts.count("met")
     judged = met + verdicts.count("**not met**")
     print(f"\n{met} of {judged} targets met.")
+    if c is not None:
+        faster = versus.count("faster")
+        compared = faster + versus.count("**slower**")
+        print(f"Faster than {name_c} on {faster} of {compared} cases.")
 
 
 if __name__ == "__main__":
