@@ -119,10 +119,10 @@ pub(crate) fn recycle(storage: CpuStorage) {
 
 impl Pool {
     /// Takes a block of `dtype` and `capacity`: of several, the most recently returned, whose
-    /// memory is the likeliest to be still in cache. (Taking the first in the list rotated an
-    /// op in a loop through every cached block of its class: with the blocks its inputs'
-    /// setup left behind, `a + b` over 2^20 floats swept more memory than the 32 MiB L3 and
-    /// ran at half speed.)
+    /// memory is the likeliest to be still in cache (last in, first out, as caching
+    /// allocators reuse). Taking the first in the list made a loop of one op rotate through
+    /// every cached block of its class. (`add_f32_1M` did not measurably change with this:
+    /// docs/PERFORMANCE.md, session 7.)
     fn take(&mut self, dtype: DType, capacity: usize) -> Option<CpuStorage> {
         let found = (self.blocks.iter().enumerate())
             .filter(|(_, b)| b.storage.dtype() == dtype && b.storage.capacity() == capacity)
