@@ -594,6 +594,8 @@ fn modifying_a_saved_tensor_breaks_backward() {
     let e = b.sum().try_backward().unwrap_err().to_string();
     assert!(e.contains(MODIFIED), "{e}");
     assert!(e.contains("SinBackward0"), "the error names the node: {e}");
+    assert!(e.contains("[f64 [2]]"), "the error names the tensor: {e}");
+    assert!(e.contains("is at version 1; expected version 0"), "{e}");
 }
 
 #[test]

@@ -6,6 +6,7 @@ use super::{BackwardCtx, Edge, Hook, Node, edge_of};
 use crate::error::{Error, Result};
 use crate::tensor::Tensor;
 use rustc_hash::FxHashMap as HashMap;
+use smallvec::SmallVec;
 use std::sync::Arc;
 
 /// Identity of a graph vertex: the address of a node or of a leaf tensor.
@@ -156,7 +157,7 @@ fn run_node(
         }
     }
     check_versions(node)?;
-    let needs: Vec<bool> = node.edges.iter().map(Option::is_some).collect();
+    let needs: SmallVec<[bool; 4]> = node.edges.iter().map(Option::is_some).collect();
     let output = node.output.as_ref().map(|o| {
         if create_graph {
             reattach(o, node)
@@ -187,15 +188,16 @@ fn reattach(output: &Tensor, node: &Arc<Node>) -> Tensor {
 }
 
 fn check_versions(node: &Node) -> Result<()> {
-    for (cell, saved, what) in &node.saved_versions {
-        let now = cell.version();
-        if now != *saved {
+    for saved in &node.saved_versions {
+        if let Err(now) = saved.check() {
             return Err(Error::msg(format!(
                 "one of the variables needed for gradient computation has been modified by an \
-                 inplace operation: [{what}], saved by {}, is at version {now}; expected version \
-                 {saved} instead. Hint: clone() the tensor before changing it in place, or \
+                 inplace operation: [{}], saved by {}, is at version {now}; expected version \
+                 {} instead. Hint: clone() the tensor before changing it in place, or \
                  change it out of place",
-                node.name
+                saved.describe(),
+                node.name,
+                saved.version()
             )));
         }
     }
