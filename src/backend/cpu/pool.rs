@@ -40,14 +40,7 @@ struct Pool {
     misses: u64,
 }
 
-static POOL: Mutex<Pool> = Mutex::new(Pool {
-    blocks: Vec::new(),
-    cached_bytes: 0,
-    limit: DEFAULT_LIMIT_BYTES,
-    clock: 0,
-    hits: 0,
-    misses: 0,
-});
+static POOL: Mutex<Pool> = Mutex::new(Pool::new());
 
 fn pool() -> std::sync::MutexGuard<'static, Pool> {
     POOL.lock().unwrap_or_else(|e| e.into_inner())
@@ -118,6 +111,18 @@ pub(crate) fn recycle(storage: CpuStorage) {
 }
 
 impl Pool {
+    /// An empty cache with the default limit.
+    const fn new() -> Pool {
+        Pool {
+            blocks: Vec::new(),
+            cached_bytes: 0,
+            limit: DEFAULT_LIMIT_BYTES,
+            clock: 0,
+            hits: 0,
+            misses: 0,
+        }
+    }
+
     /// Takes a block of `dtype` and `capacity`: of several, the most recently returned, whose
     /// memory is the likeliest to be still in cache (last in, first out, as caching
     /// allocators reuse). Taking the first in the list made a loop of one op rotate through
@@ -216,14 +221,7 @@ mod tests {
 
     #[test]
     fn take_hands_back_the_most_recently_returned_block() {
-        let mut pool = Pool {
-            blocks: Vec::new(),
-            cached_bytes: 0,
-            limit: DEFAULT_LIMIT_BYTES,
-            clock: 0,
-            hits: 0,
-            misses: 0,
-        };
+        let mut pool = Pool::new();
         let n = 1 << 16;
         let give = |pool: &mut Pool, marker: f32| {
             let evicted = pool.give(f32::into_storage(vec![marker; n]), n * 4);
