@@ -3,7 +3,9 @@
 
 use super::strided::{PARALLEL_THRESHOLD, Walk};
 use crate::layout::Layout;
+use crate::storage::StorageElement;
 use rayon::prelude::*;
+use smallvec::SmallVec;
 
 /// The elements one output element reduces over.
 pub(crate) struct Lane<'a, T> {
@@ -194,11 +196,14 @@ pub(crate) struct Run {
     pub(crate) reduced: bool,
 }
 
+/// The merged runs of a shape: inline for up to four, so a sum allocates nothing for them.
+pub(crate) type Runs = SmallVec<[Run; 4]>;
+
 /// The runs of `shape` when `dims` are reduced: size-1 dims are dropped (they change no
 /// address) and neighbours of one kind merged. `[N, C, H, W]` over `[0, 2, 3]` gives
 /// `[N reduced, C kept, H * W reduced]`.
-pub(crate) fn merged_runs(shape: &[usize], dims: &[usize]) -> Vec<Run> {
-    let mut runs: Vec<Run> = Vec::new();
+pub(crate) fn merged_runs(shape: &[usize], dims: &[usize]) -> Runs {
+    let mut runs = Runs::new();
     for (d, &len) in shape.iter().enumerate().filter(|&(_, &len)| len != 1) {
         let reduced = dims.contains(&d);
         match runs.last_mut() {
@@ -213,39 +218,71 @@ pub(crate) fn merged_runs(shape: &[usize], dims: &[usize]) -> Vec<Run> {
 /// least one kept and one reduced run and no empty one), in the order of the kept runs. The
 /// innermost reduced run goes first, each step reading memory in order: a trailing run is
 /// summed row by row (pairwise), one followed by a kept run is added row after row into that
-/// run's columns. Partial sums stay in f64 until `from` rounds the result, so the order
-/// changes only f64 roundings. A strided walk of the same sum (the lane reduction) steps
-/// over the skipped runs element by element: the bias gradient of a convolution, over
-/// `[N, C, H * W]`'s dims 0 and 2, was 8.7% of a CNN training step that way.
+/// run's columns. Partial sums stay in f64 until `from` rounds the result (written by the
+/// last step straight into a buffer from the cache), so the order changes only f64
+/// roundings. A strided walk of the same sum (the lane reduction) steps over the skipped
+/// runs element by element: the bias gradient of a convolution, over `[N, C, H * W]`'s
+/// dims 0 and 2, was 8.7% of a CNN training step that way.
 pub(crate) fn sum_runs<T, U>(
     src: &[T],
     runs: &[Run],
     to: impl Fn(T) -> f64 + Copy + Send + Sync,
-    from: impl Fn(f64) -> U,
+    from: impl Fn(f64) -> U + Sync,
 ) -> Vec<U>
 where
     T: Copy + Sync,
+    U: StorageElement,
 {
     debug_assert!(runs.iter().any(|r| r.reduced) && runs.iter().any(|r| !r.reduced));
-    let (mut sums, mut runs) = sum_innermost_run(src, runs, to);
-    while runs.iter().any(|r| r.reduced) {
-        (sums, runs) = sum_innermost_run(&sums, &runs, |x| x);
+    let (step, mut left) = innermost_step(runs);
+    if left.iter().all(|r| !r.reduced) {
+        return step.sum(src, to, &from);
     }
-    sums.into_iter().map(from).collect()
+    let mut sums: Vec<f64> = step.sum(src, to, |x| x);
+    loop {
+        let (step, next) = innermost_step(&left);
+        if next.iter().all(|r| !r.reduced) {
+            return step.sum(&sums, |x| x, &from);
+        }
+        sums = step.sum(&sums, |x| x, |x| x);
+        left = next;
+    }
 }
 
-/// One step of [`sum_runs`]: sums the innermost reduced run away, giving the f64 sums (in
-/// row-major order) and the runs left.
-fn sum_innermost_run<T: Copy + Sync>(
-    src: &[T],
-    runs: &[Run],
-    to: impl Fn(T) -> f64 + Copy + Send + Sync,
-) -> (Vec<f64>, Vec<Run>) {
+/// One step of [`sum_runs`]: the rows of a trailing reduced run, or the columns of a
+/// reduced run followed by a kept one.
+enum Step {
+    Rows { len: usize },
+    Columns { rows: usize, cols: usize },
+}
+
+impl Step {
+    /// The step's sums of `src`, each rounded by `emit`, in row-major order of what is kept.
+    fn sum<T: Copy + Sync, V: StorageElement>(
+        &self,
+        src: &[T],
+        to: impl Fn(T) -> f64 + Copy + Send + Sync,
+        emit: impl Fn(f64) -> V + Sync,
+    ) -> Vec<V> {
+        match *self {
+            Step::Rows { len } => row_sums(src, len, to, emit),
+            Step::Columns { rows, cols } => column_sums(src, rows, cols, to, emit),
+        }
+    }
+}
+
+/// The step that sums the innermost reduced run of `runs` away, and the runs left.
+fn innermost_step(runs: &[Run]) -> (Step, Runs) {
     let last = runs.len() - 1;
-    let mut left = runs.to_vec();
+    let mut left = Runs::from_slice(runs);
     if runs[last].reduced {
         left.pop();
-        return (row_sums(src, runs[last].len, to), left);
+        return (
+            Step::Rows {
+                len: runs[last].len,
+            },
+            left,
+        );
     }
     let (rows, cols) = (runs[last - 1].len, runs[last].len);
     left.remove(last - 1);
@@ -253,50 +290,58 @@ fn sum_innermost_run<T: Copy + Sync>(
         let kept = left.remove(last - 1);
         left[last - 2].len *= kept.len; // two kept runs now meet
     }
-    (column_sums(src, rows, cols, to), left)
+    (Step::Columns { rows, cols }, left)
 }
 
-/// The pairwise sum of each `len`-element row of `src`.
-fn row_sums<T: Copy + Sync>(
+/// `emit` of the pairwise sum of each `len`-element row of `src`.
+fn row_sums<T: Copy + Sync, V: StorageElement>(
     src: &[T],
     len: usize,
     to: impl Fn(T) -> f64 + Copy + Send + Sync,
-) -> Vec<f64> {
+    emit: impl Fn(f64) -> V + Sync,
+) -> Vec<V> {
     let rows = src.chunks_exact(len);
+    let mut out = super::pool::with_capacity(rows.len());
     if rows.len() < 4 * rayon::current_num_threads() {
-        return rows.map(|r| threaded_pairwise_sum(r, to)).collect();
+        out.extend(rows.map(|r| emit(threaded_pairwise_sum(r, to))));
+    } else if src.len() < PARALLEL_THRESHOLD {
+        out.extend(rows.map(|r| emit(pairwise_sum(r, to))));
+    } else {
+        src.par_chunks_exact(len)
+            .with_min_len(PARALLEL_THRESHOLD / len)
+            .map(|r| emit(pairwise_sum(r, to)))
+            .collect_into_vec(&mut out);
     }
-    if src.len() < PARALLEL_THRESHOLD {
-        return rows.map(|r| pairwise_sum(r, to)).collect();
-    }
-    src.par_chunks_exact(len)
-        .with_min_len(PARALLEL_THRESHOLD / len)
-        .map(|r| pairwise_sum(r, to))
-        .collect()
+    out
 }
 
-/// Column sums of each `[rows, cols]` block of `src`, `out[b, j]` the sum of `x[b, i, j]`
-/// over `i`, added in f64 from the first row down, a block of columns at a time so whole
-/// rows are read. Blocks (and blocks of columns) run on rayon's threads when the work is large.
-fn column_sums<T: Copy + Sync>(
+/// `emit` of the column sums of each `[rows, cols]` block of `src`, `out[b, j]` the sum of
+/// `x[b, i, j]` over `i`, added in f64 from the first row down, a block of columns at a time
+/// (in a stack buffer) so whole rows are read. Blocks (and blocks of columns) run on rayon's
+/// threads when the work is large.
+fn column_sums<T: Copy + Sync, V: StorageElement>(
     src: &[T],
     rows: usize,
     cols: usize,
     to: impl Fn(T) -> f64 + Copy + Send + Sync,
-) -> Vec<f64> {
+    emit: impl Fn(f64) -> V + Sync,
+) -> Vec<V> {
     const COLS: usize = 256;
-    let columns = |block: &[T], start: usize, out: &mut [f64]| {
-        let end = start + out.len();
+    let columns = |block: &[T], start: usize, out: &mut [V]| {
+        let mut acc = [0.0f64; COLS];
+        let (acc, end) = (&mut acc[..out.len()], start + out.len());
         for row in block.chunks_exact(cols) {
-            for (o, &v) in out.iter_mut().zip(&row[start..end]) {
-                *o += to(v);
+            for (a, &v) in acc.iter_mut().zip(&row[start..end]) {
+                *a += to(v);
             }
         }
+        for (o, &a) in out.iter_mut().zip(acc.iter()) {
+            *o = emit(a);
+        }
     };
-    let mut out = vec![0.0f64; src.len() / rows];
-    let blocks = src.chunks_exact(rows * cols);
+    let mut out = super::pool::filled(src.len() / rows, V::default());
     if src.len() < PARALLEL_THRESHOLD {
-        for (block, out) in blocks.zip(out.chunks_mut(cols)) {
+        for (block, out) in src.chunks_exact(rows * cols).zip(out.chunks_mut(cols)) {
             for (i, o) in out.chunks_mut(COLS).enumerate() {
                 columns(block, i * COLS, o);
             }
@@ -427,10 +472,13 @@ mod tests {
     #[test]
     fn runs_merge_neighbours_and_sum_innermost_first() {
         let run = |len, reduced| Run { len, reduced };
-        assert_eq!(merged_runs(&[2, 1, 3, 4], &[0, 2, 3]), vec![run(24, true)]);
         assert_eq!(
-            merged_runs(&[4, 5, 1, 6], &[0, 3]),
-            vec![run(4, true), run(5, false), run(6, true)]
+            merged_runs(&[2, 1, 3, 4], &[0, 2, 3]).as_slice(),
+            [run(24, true)]
+        );
+        assert_eq!(
+            merged_runs(&[4, 5, 1, 6], &[0, 3]).as_slice(),
+            [run(4, true), run(5, false), run(6, true)]
         );
         // [2, 3, 4] over dims 0 and 2: 60 + 32c by hand (see the lane test above).
         let data: Vec<f64> = (0..24).map(|x| x as f64).collect();
