@@ -2,7 +2,7 @@
 //! gradgradcheck in f64, dtypes, errors, and the layers. PyTorch's values for many argument
 //! combinations are in tests/golden/conv.json (run by tests/golden.rs).
 
-use firebrand::autograd::{gradcheck, gradgradcheck};
+use firebrand::autograd::{self, gradcheck, gradgradcheck};
 use firebrand::nn::{self, Module, functional as F};
 use firebrand::{DType, Tensor, tensor};
 
@@ -173,6 +173,82 @@ fn one_group_conv2d_matches_direct_loops_for_every_batch_split() {
         let every_second: Vec<&Tensor> = every_second.iter().collect();
         let want = Tensor::cat(&every_second, 3) + b.reshape([1, 4, 1, 1]);
         assert_close(&got, &want, 1e-12);
+    }
+}
+
+/// The gradients of a one-group `conv2d` (input, weight, bias; `None` where not asked for)
+/// for the output gradient `dy`, from a backward pass that records a graph or not.
+fn conv2d_grads(
+    [x, w, b]: [&Tensor; 3],
+    dy: &Tensor,
+    [stride, padding, dilation]: [[usize; 2]; 3],
+    create_graph: bool,
+) -> Vec<Option<Tensor>> {
+    let y = F::conv2d(x, w, Some(b), stride, padding, dilation, 1);
+    autograd::grad(&[&y], &[x, w, b], Some(&[dy]), create_graph)
+}
+
+#[test]
+fn one_group_conv2d_backward_kernel_matches_the_composed_derivative() {
+    // A backward pass that records no graph runs the sample-by-sample kernel; with
+    // create_graph the same gradients come from the differentiable unfold, fold and matmul.
+    // Batches of 0, 1 (gemm on all threads), 5 (split unevenly) and 8; strides, padding and
+    // dilation per axis; a transposed (non-contiguous) input and output gradient; f64 and f32.
+    firebrand::manual_seed(9);
+    let cases = [
+        (1, [3, 4, 7, 6], [1, 1], [1, 1], [1, 1]),
+        (5, [2, 3, 6, 7], [2, 1], [1, 0], [1, 2]),
+        (8, [3, 2, 5, 5], [1, 2], [0, 2], [2, 1]),
+        (0, [2, 3, 4, 4], [1, 1], [1, 1], [1, 1]),
+    ];
+    for (dtype, tol) in [(DType::F64, 1e-12), (DType::F32, 1e-5)] {
+        for (n, [c, o, h, wd], stride, padding, dilation) in cases {
+            let x = randn(&[n, c, wd, h]).transpose(2, 3).to_dtype(dtype);
+            let x = x.requires_grad_(true);
+            let w = randn(&[o, c, 3, 2]).to_dtype(dtype).requires_grad_(true);
+            let b = randn(&[o]).to_dtype(dtype).requires_grad_(true);
+            let args = [stride, padding, dilation];
+            let y_shape = F::conv2d(&x, &w, None, stride, padding, dilation, 1)
+                .shape()
+                .to_vec();
+            let [yn, yc, yh, yw] = [y_shape[0], y_shape[1], y_shape[2], y_shape[3]];
+            let dy = randn(&[yn, yc, yw, yh]).to_dtype(dtype).transpose(2, 3);
+            let fused = conv2d_grads([&x, &w, &b], &dy, args, false);
+            let composed = conv2d_grads([&x, &w, &b], &dy, args, true);
+            for (f, c) in fused.iter().zip(&composed) {
+                let (f, c) = (f.as_ref().unwrap(), c.as_ref().unwrap());
+                assert_close(&f.to_dtype(DType::F64), &c.to_dtype(DType::F64), tol);
+            }
+        }
+    }
+}
+
+#[test]
+fn one_group_conv2d_backward_kernel_computes_only_what_is_asked() {
+    // Only the input, then only the weight, requires grad: the other gradient is not made,
+    // and the one that is agrees with the composed derivative.
+    firebrand::manual_seed(10);
+    let (x, w) = (randn(&[3, 2, 5, 5]), randn(&[4, 2, 3, 3]));
+    let dy = randn(&[3, 4, 5, 5]);
+    for input_grad in [true, false] {
+        let (x, w) = (
+            x.detach().requires_grad_(input_grad),
+            w.detach().requires_grad_(!input_grad),
+        );
+        let wanted = if input_grad { &x } else { &w };
+        let grads = |create_graph| {
+            let y = F::conv2d(&x, &w, None, 1, 1, 1, 1);
+            autograd::grad(&[&y], &[wanted], Some(&[&dy]), create_graph)[0]
+                .clone()
+                .unwrap()
+        };
+        assert_close(&grads(false), &grads(true), 1e-12);
+        let y = F::conv2d(&x, &w, None, 1, 1, 1, 1);
+        y.backward_with(&dy);
+        assert_eq!(
+            (x.grad().is_some(), w.grad().is_some()),
+            (input_grad, !input_grad)
+        );
     }
 }
 

@@ -9,7 +9,7 @@
 //! the same product in one fused kernel, sample by sample, and records one node whose
 //! derivative is written with those same primitives.
 
-use crate::autograd::{Record, no_grad};
+use crate::autograd::{Record, is_grad_enabled, no_grad};
 use crate::backend::cpu::conv::{self as kernels, Window2d};
 use crate::dtype::DType;
 use crate::error::{Error, Result, or_panic};
@@ -434,8 +434,10 @@ pub fn try_conv2d(
 /// [`conv2d`] with one group (f32, f64, f16) in one kernel that unfolds and multiplies sample
 /// by sample, bias included (`kernels::conv2d`): the same values as the unfold-and-matmul path
 /// below, without the batch's columns ever being stored. It is recorded as one node,
-/// `ConvolutionBackward0`, whose derivative is built from the differentiable unfold, fold and
-/// matmul, so gradients of gradients work; the columns are recomputed there, not kept.
+/// `ConvolutionBackward0`. Its derivative runs the sample-by-sample backward kernel in f32 and
+/// f64; when the backward pass records a graph (`create_graph`), or in f16, it is built from the
+/// differentiable unfold, fold and matmul instead, so gradients of gradients work. Either way
+/// the columns are recomputed, not kept.
 fn fused_conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, g: Window2d) -> Tensor {
     let ws = weight.shape().to_vec();
     let [n, c, o] = [x.shape()[0], x.shape()[1], ws[0]];
@@ -458,22 +460,68 @@ fn fused_conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, g: Window2d)
         .save(&inputs[..2])
         .finish(out, move |ctx| {
             let grad = ctx.grad().reshape([n, o, g.output[0] * g.output[1]]);
-            let w = weight.reshape([o, k]);
-            let grad_x = ctx
-                .needs(0)
-                .then(|| fold_window(&w.t().matmul(&grad), g, [n, c]));
-            let grad_w = ctx.needs(1).then(|| {
-                let cols = unfold_window(&x, g);
-                grad.matmul(&cols.transpose(-2, -1))
-                    .sum_dim(0, false)
-                    .reshape(ws.clone())
-            });
+            let fused = !is_grad_enabled() && matches!(x.dtype(), DType::F32 | DType::F64);
+            let (grad_x, grad_w) = match fused {
+                true => fused_conv2d_backward(&x, &weight, &grad, g, [ctx.needs(0), ctx.needs(1)]),
+                false => {
+                    composed_conv2d_backward(&x, &weight, &grad, g, [ctx.needs(0), ctx.needs(1)])
+                }
+            };
             let mut grads = vec![grad_x, grad_w];
             if with_bias {
                 grads.push(ctx.needs(2).then(|| grad.sum_dim([0, 2], false)));
             }
             grads
         })
+}
+
+/// The input and weight gradients of [`fused_conv2d`] (each only where `needs` says) in one
+/// kernel that works sample by sample (`kernels::conv2d_backward`): for a backward pass that
+/// records no graph, in f32 and f64.
+fn fused_conv2d_backward(
+    x: &Tensor,
+    weight: &Tensor,
+    grad: &Tensor,
+    g: Window2d,
+    needs: [bool; 2],
+) -> (Option<Tensor>, Option<Tensor>) {
+    let ws = weight.shape().to_vec();
+    let [n, c, o] = [x.shape()[0], x.shape()[1], ws[0]];
+    let (x_data, grad) = (x.contiguous(), grad.contiguous());
+    let (gx, gw) = match x.dtype() {
+        DType::F32 => {
+            let w = weight.to_vec::<f32>();
+            kernels::conv2d_backward(&x_data, &w, &grad, [n, c, o], &g, needs)
+        }
+        DType::F64 => {
+            let w = weight.to_vec::<f64>();
+            kernels::conv2d_backward(&x_data, &w, &grad, [n, c, o], &g, needs)
+        }
+        other => unreachable!("fused_conv2d_backward of {other}: only f32 and f64 come here"),
+    };
+    (gx, gw.map(|gw| gw.reshape(ws)))
+}
+
+/// The input and weight gradients of [`fused_conv2d`] built from the differentiable unfold,
+/// fold and matmul, so that a backward pass recording a graph can differentiate them again.
+fn composed_conv2d_backward(
+    x: &Tensor,
+    weight: &Tensor,
+    grad: &Tensor,
+    g: Window2d,
+    needs: [bool; 2],
+) -> (Option<Tensor>, Option<Tensor>) {
+    let ws = weight.shape().to_vec();
+    let [n, c, o] = [x.shape()[0], x.shape()[1], ws[0]];
+    let w = weight.reshape([o, c * ws[2] * ws[3]]);
+    let grad_x = needs[0].then(|| fold_window(&w.t().matmul(grad), g, [n, c]));
+    let grad_w = needs[1].then(|| {
+        let cols = unfold_window(x, g);
+        grad.matmul(&cols.transpose(-2, -1))
+            .sum_dim(0, false)
+            .reshape(ws.clone())
+    });
+    (grad_x, grad_w)
 }
 
 /// 1-D convolution: input `[N, C, L]` (or `[C, L]`), weight `[O, C / groups, k]`, bias `[O]`,

@@ -3,8 +3,9 @@
 //! `ops/pool.rs` check the arguments and build the geometry; every index below stays inside
 //! its buffer for a geometry they accepted (Rust's bounds checks remain as a second guard).
 
-use super::matmul::{MatmulElement, product_rows};
+use super::matmul::{MatmulElement, Read, product_add, product_rows};
 use super::{Slot, contiguous_data, put_all};
+use crate::dtype::Element;
 use crate::storage::StorageElement;
 use crate::tensor::Tensor;
 use rayon::prelude::*;
@@ -143,6 +144,142 @@ pub(crate) fn conv2d<T: MatmulElement + Slot<T>>(
         let out = unsafe { super::pool::written(samples * sample_out, fill) };
         Tensor::from_cpu(T::into_storage(out), &[samples, out_channels, len])
     })
+}
+
+/// The gradients of a one-group 2-D convolution (see [`conv2d`]) with respect to its input and
+/// its weight, each only when asked for: `[N, C, H, W]` and `[O, C * kh * kw]`, contiguous.
+///
+/// `grad` is the output's gradient `[N, O, oh * ow]` and `weight` the row-major
+/// `[O, C * kh * kw]` filters. Sample by sample, in a workspace `[C * kh * kw, oh * ow]` that is
+/// reused (so it stays in cache): the weight's gradient accumulates `grad_s @ unfold(x_s)^T` in
+/// a matrix per task (summed at the end), and the input's gradient is
+/// `fold(weight^T @ grad_s)`. The batch's columns are never stored whole, as they are when the
+/// same gradients are built from the differentiable unfold, fold and matmul.
+pub(crate) fn conv2d_backward<T: StorageElement + Slot<T> + Add<Output = T> + Element>(
+    input: &Tensor,
+    weight: &[T],
+    grad: &Tensor,
+    [samples, channels, out_channels]: [usize; 3],
+    g: &Window2d,
+    [need_input, need_weight]: [bool; 2],
+) -> (Option<Tensor>, Option<Tensor>) {
+    let (len, rows) = (g.output_len(), channels * g.kernel_len());
+    assert_eq!(weight.len(), out_channels * rows, "conv2d backward: weight");
+    let sample_in = channels * g.input_len();
+    let threads = rayon::current_num_threads();
+    let per_task = samples.div_ceil(threads).max(1);
+    let tasks = samples.div_ceil(per_task);
+    let products = |x: &[T], dy: &[T]| {
+        assert_eq!(x.len(), samples * sample_in, "conv2d backward: input");
+        assert_eq!(
+            dy.len(),
+            samples * out_channels * len,
+            "conv2d backward: grad"
+        );
+        let mut grad_input = need_input.then(|| super::pool::filled(x.len(), T::default()));
+        let parts: Vec<Option<&mut [T]>> = match grad_input.as_mut() {
+            Some(gx) => gx.chunks_mut(per_task * sample_in).map(Some).collect(),
+            None => (0..tasks).map(|_| None).collect(),
+        };
+        let sample = SampleGrads {
+            weight,
+            g,
+            dims: [out_channels, rows, len],
+            sample_in,
+            need_weight,
+            threaded: samples < threads,
+        };
+        let grad_weight = parts
+            .into_par_iter()
+            .enumerate()
+            .map(|(t, part)| {
+                let first = t * per_task;
+                let count = per_task.min(samples - first);
+                let x = &x[first * sample_in..][..count * sample_in];
+                let dy = &dy[first * out_channels * len..][..count * out_channels * len];
+                sample.task(x, dy, part)
+            })
+            .reduce_with(|a, b| Some(add_matrices(a?, b?)))
+            .flatten()
+            .or_else(|| need_weight.then(|| vec![T::default(); out_channels * rows]));
+        (grad_input, grad_weight)
+    };
+    let (gx, gw) = match input.shares_storage(grad) {
+        false => contiguous_data(input, |x| contiguous_data(grad, |dy| products(x, dy))),
+        true => {
+            let x = contiguous_data(input, <[T]>::to_vec);
+            contiguous_data(grad, |dy| products(&x, dy))
+        }
+    };
+    let gx = gx.map(|gx| {
+        let shape = [samples, channels, g.input[0], g.input[1]];
+        Tensor::from_cpu(T::into_storage(gx), &shape)
+    });
+    let gw = gw.map(|gw| Tensor::from_cpu(T::into_storage(gw), &[out_channels, rows]));
+    (gx, gw)
+}
+
+/// What every task of [`conv2d_backward`] shares: the filters, the window, the product sizes
+/// `[O, C * kh * kw, oh * ow]`, and whether gemm may use its own threads (fewer samples than
+/// threads).
+struct SampleGrads<'a, T> {
+    weight: &'a [T],
+    g: &'a Window2d,
+    dims: [usize; 3],
+    sample_in: usize,
+    need_weight: bool,
+    threaded: bool,
+}
+
+impl<T: StorageElement + Slot<T> + Add<Output = T> + Element> SampleGrads<'_, T> {
+    /// The gradients of a run of samples `x` (`[count, C, H, W]`) with output gradients `dy`:
+    /// the input's written into `grad_input` (zeros on entry) when given, and the weight's
+    /// summed over the run and returned when asked for.
+    fn task(&self, x: &[T], dy: &[T], mut grad_input: Option<&mut [T]>) -> Option<Vec<T>> {
+        let [o, rows, len] = self.dims;
+        let mut columns = super::pool::filled(rows * len, T::default());
+        let mut grad_weight = self
+            .need_weight
+            .then(|| super::pool::filled(o * rows, T::default()));
+        let samples = x
+            .chunks_exact(self.sample_in.max(1))
+            .zip(dy.chunks_exact((o * len).max(1)));
+        for (i, (x, dy)) in samples.enumerate() {
+            if let Some(gw) = grad_weight.as_mut() {
+                unfold_sample(x, &mut columns, self.g);
+                let (a, b) = (Read::AsIs(dy), Read::Transposed(&columns[..]));
+                product_add(gw, a, b, [o, len, rows], i > 0, self.threaded);
+            }
+            if let Some(gx) = grad_input.as_deref_mut() {
+                let (a, b) = (Read::Transposed(self.weight), Read::AsIs(dy));
+                product_add(&mut columns, a, b, [rows, o, len], false, self.threaded);
+                let gx = &mut gx[i * self.sample_in..][..self.sample_in];
+                fold_sample(&columns, gx, self.g);
+            }
+        }
+        super::pool::recycle(T::into_storage(columns));
+        grad_weight
+    }
+}
+
+/// `a + b`, element by element, in `a`'s buffer.
+fn add_matrices<T: Copy + Add<Output = T>>(mut a: Vec<T>, b: Vec<T>) -> Vec<T> {
+    a.iter_mut().zip(&b).for_each(|(x, &y)| *x = *x + y);
+    a
+}
+
+/// col2im of one sample: `columns` (`[C * kh * kw, oh * ow]`) added into `grad` (`[C, H, W]`).
+fn fold_sample<T: StorageElement + Add<Output = T>>(columns: &[T], grad: &mut [T], g: &Window2d) {
+    let plane_cols = g.kernel_len() * g.output_len();
+    if g.input_len() == 0 || plane_cols == 0 {
+        return;
+    }
+    for (cols, plane) in columns
+        .chunks_exact(plane_cols)
+        .zip(grad.chunks_exact_mut(g.input_len()))
+    {
+        fold_plane(cols, plane, g);
+    }
 }
 
 /// im2col of one sample `[C, H, W]` into `columns` (`[C * kh * kw, oh * ow]`).

@@ -9,6 +9,7 @@ use crate::tensor::Tensor;
 use gemm::Parallelism;
 use half::f16;
 use rayon::prelude::*;
+use std::any::TypeId;
 use std::mem::MaybeUninit;
 
 /// Products with fewer multiply-adds than this run on one thread: below it, waking the
@@ -232,6 +233,92 @@ pub(crate) fn product_rows<T: MatmulElement>(
     T::product(dst, (a, view(k)), (b, view(n)), d, par);
 }
 
+/// A row-major matrix buffer as an operand of [`product_add`]: read as stored, or transposed
+/// (a stored `[k, m]` matrix read as `[m, k]`, through its strides, without a copy).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Read<'a, T> {
+    AsIs(&'a [T]),
+    Transposed(&'a [T]),
+}
+
+impl<'a, T> Read<'a, T> {
+    /// The buffer and the view reading it as a `rows x cols` matrix.
+    fn view(self, rows: usize, cols: usize) -> (&'a [T], MatrixView) {
+        let (data, row_stride, col_stride) = match self {
+            Read::AsIs(data) => (data, cols, 1),
+            Read::Transposed(data) => (data, 1, rows),
+        };
+        let view = MatrixView {
+            offset: 0,
+            row_stride: row_stride as isize,
+            col_stride: col_stride as isize,
+        };
+        (data, view)
+    }
+}
+
+/// `dst := a @ b`, or `dst += a @ b` when `accumulate`, for a row-major `m x n` destination and
+/// operands read as `m x k` and `k x n`; split over gemm's threads when `threaded` and the
+/// product is large enough. For the float types gemm supports (f32, f64, f16).
+pub(crate) fn product_add<T: Element>(
+    dst: &mut [T],
+    a: Read<'_, T>,
+    b: Read<'_, T>,
+    [m, k, n]: [usize; 3],
+    accumulate: bool,
+    threaded: bool,
+) {
+    assert!(
+        [
+            TypeId::of::<f32>(),
+            TypeId::of::<f64>(),
+            TypeId::of::<f16>()
+        ]
+        .contains(&TypeId::of::<T>()),
+        "product_add: gemm does not multiply {}",
+        std::any::type_name::<T>()
+    );
+    let d = Dims { m, n, k };
+    let ((a, va), (b, vb)) = (a.view(m, k), b.view(k, n));
+    assert_eq!(
+        dst.len(),
+        m * n,
+        "product_add: destination of the wrong length"
+    );
+    assert!(view_fits(a.len(), va, m, k) && view_fits(b.len(), vb, k, n));
+    let par = match threaded && d.flops() >= PARALLEL_FLOPS {
+        true => Parallelism::Rayon(rayon::current_num_threads()),
+        false => Parallelism::None,
+    };
+    // SAFETY: `view_fits` checked that every element the views address lies inside `a` and
+    // `b`; `dst` is an exclusively borrowed, initialised row-major `m x n` buffer (checked
+    // above) that aliases neither input, so gemm may read it (`read_dst` = `accumulate`) and
+    // write it. `T` is f32, f64 or f16 (asserted above), which gemm supports.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.as_ptr().add(va.offset),
+            va.col_stride,
+            va.row_stride,
+            b.as_ptr().add(vb.offset),
+            vb.col_stride,
+            vb.row_stride,
+            T::one(),
+            T::one(),
+            false,
+            false,
+            false,
+            par,
+        );
+    }
+}
+
 /// Whether a batch of `products` is better spread over `threads` threads one whole product
 /// each than run one product at a time on all threads: yes when every thread gets about the
 /// same number of products (gemm's own threads split one product and then wait for each
@@ -328,5 +415,41 @@ mod tests {
         // SAFETY: the product wrote every element (each starts as an initialised NaN anyway).
         let dst = dst.map(|d| unsafe { d.assume_init() });
         assert_eq!(dst, [1.0, 2.0, 3.0, 4.0]);
+    }
+
+    #[test]
+    fn product_add_reads_transposed_operands_and_accumulates() {
+        // a stored [[1, 2, 3], [4, 5, 6]] read transposed as 3x2; b = [[1, 0], [0, 2]].
+        let a = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let b = [1.0f32, 0.0, 0.0, 2.0];
+        let mut dst = [f32::NAN; 6];
+        product_add(
+            &mut dst,
+            Read::Transposed(&a),
+            Read::AsIs(&b),
+            [3, 2, 2],
+            false,
+            false,
+        );
+        assert_eq!(dst, [1.0, 8.0, 2.0, 10.0, 3.0, 12.0]);
+        // added on top: c stored [[1, 1], [0, 1]], read transposed as [[1, 0], [1, 1]]
+        let c = [1.0f32, 1.0, 0.0, 1.0];
+        let (a, c) = (Read::Transposed(&a[..]), Read::Transposed(&c[..]));
+        product_add(&mut dst, a, c, [3, 2, 2], true, false);
+        assert_eq!(dst, [6.0, 12.0, 9.0, 15.0, 12.0, 18.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "product_add: gemm does not multiply i32")]
+    fn product_add_refuses_integers() {
+        let mut dst = [0i32];
+        product_add(
+            &mut dst,
+            Read::AsIs(&[1]),
+            Read::AsIs(&[1]),
+            [1, 1, 1],
+            false,
+            false,
+        );
     }
 }
