@@ -460,13 +460,9 @@ fn fused_conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, g: Window2d)
         .save(&inputs[..2])
         .finish(out, move |ctx| {
             let grad = ctx.grad().reshape([n, o, g.output[0] * g.output[1]]);
-            let fused = !is_grad_enabled() && matches!(x.dtype(), DType::F32 | DType::F64);
-            let (grad_x, grad_w) = match fused {
-                true => fused_conv2d_backward(&x, &weight, &grad, g, [ctx.needs(0), ctx.needs(1)]),
-                false => {
-                    composed_conv2d_backward(&x, &weight, &grad, g, [ctx.needs(0), ctx.needs(1)])
-                }
-            };
+            let needs = [ctx.needs(0), ctx.needs(1)];
+            let (grad_x, grad_w) = conv2d_grads(&x, &weight, &grad, g, needs);
+
             let mut grads = vec![grad_x, grad_w];
             if with_bias {
                 grads.push(ctx.needs(2).then(|| grad.sum_dim([0, 2], false)));
@@ -475,10 +471,11 @@ fn fused_conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, g: Window2d)
         })
 }
 
-/// The input and weight gradients of [`fused_conv2d`] (each only where `needs` says) in one
-/// kernel that works sample by sample (`kernels::conv2d_backward`): for a backward pass that
-/// records no graph, in f32 and f64.
-fn fused_conv2d_backward(
+/// The input and weight gradients of [`fused_conv2d`], each only where `needs` says. A backward
+/// pass that records no graph runs one kernel that works sample by sample
+/// (`kernels::conv2d_backward`, f32 and f64); otherwise they are built from the differentiable
+/// unfold, fold and matmul, so that they can be differentiated again.
+fn conv2d_grads(
     x: &Tensor,
     weight: &Tensor,
     grad: &Tensor,
@@ -487,32 +484,20 @@ fn fused_conv2d_backward(
 ) -> (Option<Tensor>, Option<Tensor>) {
     let ws = weight.shape().to_vec();
     let [n, c, o] = [x.shape()[0], x.shape()[1], ws[0]];
-    let (x_data, grad) = (x.contiguous(), grad.contiguous());
-    let (gx, gw) = match x.dtype() {
-        DType::F32 => {
-            let w = weight.to_vec::<f32>();
-            kernels::conv2d_backward(&x_data, &w, &grad, [n, c, o], &g, needs)
-        }
-        DType::F64 => {
-            let w = weight.to_vec::<f64>();
-            kernels::conv2d_backward(&x_data, &w, &grad, [n, c, o], &g, needs)
-        }
-        other => unreachable!("fused_conv2d_backward of {other}: only f32 and f64 come here"),
-    };
-    (gx, gw.map(|gw| gw.reshape(ws)))
-}
-
-/// The input and weight gradients of [`fused_conv2d`] built from the differentiable unfold,
-/// fold and matmul, so that a backward pass recording a graph can differentiate them again.
-fn composed_conv2d_backward(
-    x: &Tensor,
-    weight: &Tensor,
-    grad: &Tensor,
-    g: Window2d,
-    needs: [bool; 2],
-) -> (Option<Tensor>, Option<Tensor>) {
-    let ws = weight.shape().to_vec();
-    let [n, c, o] = [x.shape()[0], x.shape()[1], ws[0]];
+    if !is_grad_enabled() && matches!(x.dtype(), DType::F32 | DType::F64) {
+        let (x, grad) = (x.contiguous(), grad.contiguous());
+        let (gx, gw) = match x.dtype() {
+            DType::F32 => {
+                let w = weight.to_vec::<f32>();
+                kernels::conv2d_backward(&x, &w, &grad, [n, c, o], &g, needs)
+            }
+            _ => {
+                let w = weight.to_vec::<f64>();
+                kernels::conv2d_backward(&x, &w, &grad, [n, c, o], &g, needs)
+            }
+        };
+        return (gx, gw.map(|gw| gw.reshape(ws)));
+    }
     let w = weight.reshape([o, c * ws[2] * ws[3]]);
     let grad_x = needs[0].then(|| fold_window(&w.t().matmul(grad), g, [n, c]));
     let grad_w = needs[1].then(|| {

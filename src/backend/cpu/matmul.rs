@@ -73,21 +73,51 @@ fn gemm_product<T: Element>(
     // uninitialised. `T` is f32, f64 or f16 (the only implementors of `MatmulElement` that
     // call this), which gemm supports.
     unsafe {
+        call_gemm(
+            dst.as_mut_ptr().cast::<T>(),
+            (a, va),
+            (b, vb),
+            d,
+            false,
+            par,
+        )
+    }
+}
+
+/// `gemm::gemm` for a row-major `m x n` destination: `dst := a @ b`, or `dst += a @ b` when
+/// `read_dst`.
+///
+/// # Safety
+/// `dst` must be valid for writes of `m * n` elements (and for reads when `read_dst`) and
+/// alias neither operand; every element the views address must lie inside `a` and `b`
+/// ([`view_fits`]); `T` must be f32, f64 or f16.
+unsafe fn call_gemm<T: Element>(
+    dst: *mut T,
+    (a, va): (&[T], MatrixView),
+    (b, vb): (&[T], MatrixView),
+    d: Dims,
+    read_dst: bool,
+    par: Parallelism,
+) {
+    let alpha = if read_dst { T::one() } else { T::zero() };
+    // SAFETY: the caller's contract above is gemm's: valid, non-aliasing pointers for the
+    // given sizes and strides, and an element type gemm supports.
+    unsafe {
         gemm::gemm(
             d.m,
             d.n,
             d.k,
-            dst.as_mut_ptr().cast::<T>(),
+            dst,
             1,
             d.n as isize,
-            false,
+            read_dst,
             a.as_ptr().add(va.offset),
             va.col_stride,
             va.row_stride,
             b.as_ptr().add(vb.offset),
             vb.col_stride,
             vb.row_stride,
-            T::zero(),
+            alpha,
             T::one(),
             false,
             false,
@@ -226,10 +256,7 @@ pub(crate) fn product_rows<T: MatmulElement>(
         row_stride: cols as isize,
         col_stride: 1,
     };
-    let par = match threaded && d.flops() >= PARALLEL_FLOPS {
-        true => Parallelism::Rayon(rayon::current_num_threads()),
-        false => Parallelism::None,
-    };
+    let par = parallelism(threaded, d);
     T::product(dst, (a, view(k)), (b, view(n)), d, par);
 }
 
@@ -286,36 +313,20 @@ pub(crate) fn product_add<T: Element>(
         "product_add: destination of the wrong length"
     );
     assert!(view_fits(a.len(), va, m, k) && view_fits(b.len(), vb, k, n));
-    let par = match threaded && d.flops() >= PARALLEL_FLOPS {
-        true => Parallelism::Rayon(rayon::current_num_threads()),
-        false => Parallelism::None,
-    };
+    let par = parallelism(threaded, d);
     // SAFETY: `view_fits` checked that every element the views address lies inside `a` and
     // `b`; `dst` is an exclusively borrowed, initialised row-major `m x n` buffer (checked
     // above) that aliases neither input, so gemm may read it (`read_dst` = `accumulate`) and
     // write it. `T` is f32, f64 or f16 (asserted above), which gemm supports.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.as_ptr().add(va.offset),
-            va.col_stride,
-            va.row_stride,
-            b.as_ptr().add(vb.offset),
-            vb.col_stride,
-            vb.row_stride,
-            T::one(),
-            T::one(),
-            false,
-            false,
-            false,
-            par,
-        );
+    unsafe { call_gemm(dst.as_mut_ptr(), (a, va), (b, vb), d, accumulate, par) }
+}
+
+/// gemm's threads for one product when `threaded` and the product is large enough to pay for
+/// waking them, else none.
+fn parallelism(threaded: bool, d: Dims) -> Parallelism {
+    match threaded && d.flops() >= PARALLEL_FLOPS {
+        true => Parallelism::Rayon(rayon::current_num_threads()),
+        false => Parallelism::None,
     }
 }
 
