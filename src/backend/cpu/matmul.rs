@@ -251,13 +251,8 @@ pub(crate) fn product_rows<T: MatmulElement>(
     threaded: bool,
 ) {
     let d = Dims { m, n, k };
-    let view = |cols: usize| MatrixView {
-        offset: 0,
-        row_stride: cols as isize,
-        col_stride: 1,
-    };
-    let par = parallelism(threaded, d);
-    T::product(dst, (a, view(k)), (b, view(n)), d, par);
+    let (a, b) = (Read::AsIs(a).view(m, k), Read::AsIs(b).view(k, n));
+    T::product(dst, a, b, d, parallelism(threaded, d));
 }
 
 /// A row-major matrix buffer as an operand of [`product_add`]: read as stored, or transposed
