@@ -20,13 +20,15 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 const USAGE: &str =
-    "usage: bench [--cases a,b,c] [--device cpu|cuda] [--json] [--quick] [--no-cache] [--list]
+    "usage: bench [--cases a,b,c] [--device cpu|cuda] [--json] [--quick] [--no-cache] [--no-huge-pages] [--list]
 
   --cases   comma-separated case names (default: all; --list prints them)
   --device  cpu (default) or cuda
   --json    one JSON line per case instead of a table
   --quick   3 timed samples per case instead of 7
   --no-cache  turn the CPU buffer cache off (memory::set_cpu_cache_limit(0)), to measure it
+  --no-huge-pages  fresh large buffers without transparent huge pages
+                   (memory::set_cpu_huge_pages(false)), to measure them
   --list    print the case names and exit";
 
 /// The shortest time one timed sample (a batch of iterations) may take.
@@ -360,6 +362,7 @@ struct Args {
     json: bool,
     samples: usize,
     no_cache: bool,
+    no_huge_pages: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -369,6 +372,7 @@ fn parse_args() -> Result<Args, String> {
         json: false,
         samples: 7,
         no_cache: false,
+        no_huge_pages: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -384,6 +388,7 @@ fn parse_args() -> Result<Args, String> {
             "--json" => args.json = true,
             "--quick" => args.samples = 3,
             "--no-cache" => args.no_cache = true,
+            "--no-huge-pages" => args.no_huge_pages = true,
             "--cases" => args.cases = select_cases(&it.next().unwrap_or_default())?,
             "--device" => {
                 let value = it.next().unwrap_or_default();
@@ -424,12 +429,15 @@ fn main() {
         }
     }
     firebrand::manual_seed(0);
-    let label = if args.no_cache {
+    let mut label = String::from("firebrand");
+    if args.no_cache {
         firebrand::memory::set_cpu_cache_limit(0);
-        "firebrand-nocache"
-    } else {
-        "firebrand"
-    };
+        label += "-nocache";
+    }
+    if args.no_huge_pages {
+        firebrand::memory::set_cpu_huge_pages(false);
+        label += "-nohuge";
+    }
     if !args.json {
         println!("{} threads", rayon::current_num_threads());
         println!(

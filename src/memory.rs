@@ -68,6 +68,32 @@ pub fn set_cpu_cache_limit(bytes: usize) {
     pool::set_limit(bytes);
 }
 
+/// Whether fresh large host buffers (2 MiB and up) ask the kernel for transparent huge pages
+/// (on by default; Linux only, elsewhere a no-op). PyTorch's `THP_MEM_ALLOC_ENABLE=1` is the
+/// same request.
+///
+/// ```
+/// assert!(firebrand::memory::cpu_huge_pages());
+/// ```
+pub fn cpu_huge_pages() -> bool {
+    pool::huge_pages()
+}
+
+/// Turns the huge-page request for fresh large host buffers on or off. Huge pages make big
+/// tensors cheaper to fault in and to stream through (fewer TLB misses); turn them off if the
+/// kernel's compaction stalls matter more to you than throughput. Buffers already made keep
+/// their pages.
+///
+/// ```
+/// use firebrand::memory;
+/// memory::set_cpu_huge_pages(false);
+/// assert!(!memory::cpu_huge_pages());
+/// memory::set_cpu_huge_pages(true);
+/// ```
+pub fn set_cpu_huge_pages(enabled: bool) {
+    pool::set_huge_pages(enabled);
+}
+
 /// Frees every cached CPU buffer back to the system allocator (`torch.cuda.empty_cache` for
 /// host memory). Live tensors are untouched.
 ///

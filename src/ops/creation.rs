@@ -54,8 +54,14 @@ fn normals(rng: &mut ChaCha8Rng, n: usize) -> Vec<f64> {
     out
 }
 
+/// A tensor of `values` converted to `dtype`, in a buffer from the CPU pool (so a large one is
+/// reused and, fresh, gets huge pages as every kernel output does).
 fn from_f64s(values: Vec<f64>, shape: &[usize], dtype: DType) -> Tensor {
-    crate::with_dtype!(dtype, T => Tensor::from_vec(values.into_iter().map(T::from_f64).collect::<Vec<T>>(), shape))
+    crate::with_dtype!(dtype, T => {
+        let mut out = crate::backend::cpu::pool::with_capacity::<T>(values.len());
+        out.extend(values.into_iter().map(T::from_f64));
+        Tensor::from_vec(out, shape)
+    })
 }
 
 fn float_only(op: &str, dtype: DType) -> Result<()> {
