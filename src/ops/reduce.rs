@@ -66,7 +66,7 @@ fn float_sum<T: StorageElement>(
     x: &Tensor,
     dims: &[usize],
     keepdim: bool,
-    to: impl Fn(T) -> f64 + Copy + Send + Sync,
+    to: impl cpu::reduce::Widen<T>,
     from: impl Fn(f64) -> T + Send + Sync,
 ) -> Tensor {
     let runs = cpu::reduce::merged_runs(x.shape(), dims);
@@ -83,7 +83,7 @@ fn float_sum<T: StorageElement>(
 
 fn sum_forward(x: &Tensor, dims: &[usize], keepdim: bool) -> Tensor {
     match x.dtype() {
-        DType::F32 => float_sum(x, dims, keepdim, |v: f32| v as f64, |s| s as f32),
+        DType::F32 => float_sum(x, dims, keepdim, cpu::reduce::F32Lanes, |s| s as f32),
         DType::F64 => float_sum(x, dims, keepdim, |v: f64| v, |s| s),
         DType::F16 => float_sum(x, dims, keepdim, |v: f16| v.to_f64(), f16::from_f64),
         DType::BF16 => float_sum(x, dims, keepdim, |v: bf16| v.to_f64(), bf16::from_f64),

@@ -1,6 +1,7 @@
 //! Reduction kernels: every output element reduces one "lane" (the elements that share its
 //! kept indices). Lanes are contiguous slices when the layout allows, strided walks otherwise.
 
+use super::math::Real;
 use super::strided::{PARALLEL_THRESHOLD, Walk};
 use crate::layout::Layout;
 use crate::storage::StorageElement;
@@ -109,11 +110,89 @@ const BLOCK: usize = 512;
 /// Independent accumulators of a block.
 const LANES: usize = 16;
 
+/// How a sum reads its elements: each widened to f64 ([`Widen::one`]), and a whole slice
+/// summed ([`Widen::sum_slice`]: by default pairwise over blocks of [`BLOCK`] elements, each in
+/// [`LANES`] f64 accumulators). Every `Fn(T) -> f64` closure is one; [`F32Lanes`] sums f32
+/// slices in f32 lanes.
+pub(crate) trait Widen<T: Copy>: Copy + Send + Sync {
+    /// One element, widened.
+    fn one(self, x: T) -> f64;
+
+    /// The sum of a slice (inlined into [`pairwise_sum`]'s ISA dispatch).
+    #[inline(always)]
+    fn sum_slice(self, s: &[T]) -> f64 {
+        pairwise_sum_inline(s, |x| self.one(x))
+    }
+}
+
+impl<T: Copy, F: Fn(T) -> f64 + Copy + Send + Sync> Widen<T> for F {
+    #[inline(always)]
+    fn one(self, x: T) -> f64 {
+        self(x)
+    }
+}
+
+/// f32 elements summed in f32 lanes ([`blocked_lane_sum`]): each block of [`LANE_BLOCK`]
+/// elements in [`F32_LANES`] f32 accumulators (four AVX registers), each adding 8 elements;
+/// each block's accumulators are then added into as many f64 ones, summed at the end. (Those
+/// f64 running sums of at most n / 256 block sums err by about n / 256 f64 ulps, 2^-37
+/// relative for 2^24 elements, far under f32's 2^-24.)
+///
+/// Widening every element to f64 (`vcvtps2pd` on each) and reducing each block to one f64
+/// made a sum over 2^24 floats about a fifth slower (docs/PERFORMANCE.md, session 9).
+#[derive(Clone, Copy)]
+pub(crate) struct F32Lanes;
+
+/// The f32 accumulators of [`F32Lanes`].
+const F32_LANES: usize = 32;
+
+/// The elements of one block of [`blocked_lane_sum`]: 8 additions per accumulator. With 16 a
+/// million additions of 0.1 erred by 2 f32 ulps (PyTorch's result), past the 1e-7 that
+/// tests/fast_paths.rs allows; with 8 it is 1 ulp, and the sum barely slower.
+const LANE_BLOCK: usize = 8 * F32_LANES;
+
+impl Widen<f32> for F32Lanes {
+    #[inline(always)]
+    fn one(self, x: f32) -> f64 {
+        x as f64
+    }
+
+    #[inline(always)]
+    fn sum_slice(self, s: &[f32]) -> f64 {
+        blocked_lane_sum(s, |x| x)
+    }
+}
+
+/// The sum of `map(x)` over a slice, in [`F32_LANES`] accumulators of `F` a block of
+/// [`LANE_BLOCK`] elements at a time (8 additions each), each block's accumulators then added
+/// into as many f64 ones, summed at the end: [`F32Lanes`]' sum, and the row statistics of
+/// softmax and layer norm. In f32 a block errs by at most 8 ulps of its largest partial sum
+/// (PyTorch's cascade sum, also f32, adds 16 before moving up a level), with no widening per
+/// element; in f64 it is f64 throughout.
+#[inline(always)]
+pub(crate) fn blocked_lane_sum<F: Real>(s: &[F], map: impl Fn(F) -> F) -> f64 {
+    let mut wide = [0.0f64; F32_LANES];
+    let blocks = s.chunks_exact(LANE_BLOCK);
+    let rest = blocks.remainder();
+    for block in blocks {
+        let mut acc = [F::ZERO; F32_LANES];
+        for c in block.chunks_exact(F32_LANES) {
+            for k in 0..F32_LANES {
+                acc[k] = acc[k] + map(c[k]);
+            }
+        }
+        for k in 0..F32_LANES {
+            wide[k] += acc[k].to_f64();
+        }
+    }
+    wide.iter().sum::<f64>() + block_sum(rest, |x| map(x).to_f64())
+}
+
 /// Sum of a slice with pairwise blocks: error grows as log(n), as PyTorch's cascade sum. The
 /// slice is cut into blocks of [`BLOCK`] elements, whose sums are added as a balanced binary
 /// tree. Compiled for AVX2 when the CPU has it.
-pub(crate) fn pairwise_sum<T: Copy>(s: &[T], to: impl Fn(T) -> f64 + Copy) -> f64 {
-    super::math::with_isa!(|I| pairwise_sum_inline(s, to))
+pub(crate) fn pairwise_sum<T: Copy>(s: &[T], to: impl Widen<T>) -> f64 {
+    super::math::with_isa!(|I| to.sum_slice(s))
 }
 
 /// The sum of one block (at most [`BLOCK`] elements): [`LANES`] independent f64 accumulators,
@@ -159,10 +238,7 @@ const SUM_TASK: usize = 1 << 16;
 
 /// [`pairwise_sum`] on several threads for a long slice: each task sums a power-of-two
 /// block pairwise, then the blocks' sums are summed pairwise (the error still grows as log n).
-pub(crate) fn threaded_pairwise_sum<T: Copy + Sync>(
-    s: &[T],
-    to: impl Fn(T) -> f64 + Copy + Send + Sync,
-) -> f64 {
+pub(crate) fn threaded_pairwise_sum<T: Copy + Sync>(s: &[T], to: impl Widen<T>) -> f64 {
     if s.len() < 4 * SUM_TASK {
         return pairwise_sum(s, to);
     }
@@ -174,15 +250,12 @@ pub(crate) fn threaded_pairwise_sum<T: Copy + Sync>(
 }
 
 /// Sum of one lane, accumulated in f64 (on several threads when it is one long slice).
-pub(crate) fn lane_sum<T: Copy + Sync>(
-    lane: &Lane<T>,
-    to: impl Fn(T) -> f64 + Copy + Send + Sync,
-) -> f64 {
+pub(crate) fn lane_sum<T: Copy + Sync>(lane: &Lane<T>, to: impl Widen<T>) -> f64 {
     match lane.as_slice() {
         Some(s) => threaded_pairwise_sum(s, to),
         None => {
             let mut acc = 0.0;
-            lane.for_each(|x| acc += to(x));
+            lane.for_each(|x| acc += to.one(x));
             acc
         }
     }
@@ -226,7 +299,7 @@ pub(crate) fn merged_runs(shape: &[usize], dims: &[usize]) -> Runs {
 pub(crate) fn sum_runs<T, U>(
     src: &[T],
     runs: &[Run],
-    to: impl Fn(T) -> f64 + Copy + Send + Sync,
+    to: impl Widen<T>,
     from: impl Fn(f64) -> U + Sync,
 ) -> Vec<U>
 where
@@ -261,7 +334,7 @@ impl Step {
     fn sum<T: Copy + Sync, V: StorageElement>(
         &self,
         src: &[T],
-        to: impl Fn(T) -> f64 + Copy + Send + Sync,
+        to: impl Widen<T>,
         emit: impl Fn(f64) -> V + Sync,
     ) -> Vec<V> {
         match *self {
@@ -297,7 +370,7 @@ fn innermost_step(runs: &[Run]) -> (Step, Runs) {
 fn row_sums<T: Copy + Sync, V: StorageElement>(
     src: &[T],
     len: usize,
-    to: impl Fn(T) -> f64 + Copy + Send + Sync,
+    to: impl Widen<T>,
     emit: impl Fn(f64) -> V + Sync,
 ) -> Vec<V> {
     let rows = src.chunks_exact(len);
@@ -323,7 +396,7 @@ fn column_sums<T: Copy + Sync, V: StorageElement>(
     src: &[T],
     rows: usize,
     cols: usize,
-    to: impl Fn(T) -> f64 + Copy + Send + Sync,
+    to: impl Widen<T>,
     emit: impl Fn(f64) -> V + Sync,
 ) -> Vec<V> {
     const COLS: usize = 256;
@@ -332,7 +405,7 @@ fn column_sums<T: Copy + Sync, V: StorageElement>(
         let (acc, end) = (&mut acc[..out.len()], start + out.len());
         for row in block.chunks_exact(cols) {
             for (a, &v) in acc.iter_mut().zip(&row[start..end]) {
-                *a += to(v);
+                *a += to.one(v);
             }
         }
         for (o, &a) in out.iter_mut().zip(acc.iter()) {
@@ -497,6 +570,28 @@ mod tests {
     fn pairwise_sum_stays_accurate_in_f32_range() {
         let v = vec![1.0f32; (1 << 24) + 3];
         assert_eq!(pairwise_sum(&v, |x| x as f64), ((1 << 24) + 3) as f64);
+    }
+
+    #[test]
+    fn f32_lanes_sum_every_element_and_stay_close_to_f64() {
+        // 1 + 2 + ... + 1000 = 500500: three blocks of 256 in f32 lanes and a remainder of
+        // 232; every partial sum is an integer under 2^24, so f32 holds it exactly.
+        let v: Vec<f32> = (1..=1000).map(|i| i as f32).collect();
+        assert_eq!(pairwise_sum(&v, F32Lanes), 500_500.0);
+        assert_eq!(F32Lanes.sum_slice(&v[..40]), 820.0);
+        assert_eq!(F32Lanes.sum_slice(&v[..512]), 131_328.0);
+        // Values that do round in f32: within 1e-6 of the sum widened to f64 first, on one
+        // thread and on several.
+        let v: Vec<f32> = (0u64..(1 << 20) + 5)
+            .map(|i| ((i * 7919) % 1000) as f32 * 1e-3 + 0.1)
+            .collect();
+        for got in [
+            pairwise_sum(&v, F32Lanes),
+            threaded_pairwise_sum(&v, F32Lanes),
+        ] {
+            let want = pairwise_sum(&v, |x: f32| x as f64);
+            assert!(((got - want) / want).abs() < 1e-6, "{got} vs {want}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use super::math::{Isa, Real, with_isa};
 use super::pool;
+use super::reduce::blocked_lane_sum;
 use super::strided::PARALLEL_THRESHOLD;
 use super::{Slot, put_all};
 use rayon::prelude::*;
@@ -50,37 +51,16 @@ fn row_max<F: Real>(x: &[F]) -> F {
     rest.iter().fold(m, fold)
 }
 
-/// The sum of a row in f64, with 8 independent accumulators.
+/// The sum of a row (f32 lanes for f32, widened per block: [`blocked_lane_sum`]).
 #[inline(always)]
 fn row_sum<F: Real>(x: &[F]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let chunks = x.chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for k in 0..8 {
-            acc[k] += c[k].to_f64();
-        }
-    }
-    acc.iter().sum::<f64>() + rest.iter().map(|v| v.to_f64()).sum::<f64>()
+    blocked_lane_sum(x, |v| v)
 }
 
-/// The sum of `(x - mean)^2` over a row in f64.
+/// The sum of `(x - mean)^2` over a row, as [`row_sum`].
 #[inline(always)]
 fn row_centered_squares<F: Real>(x: &[F], mean: F) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let chunks = x.chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for k in 0..8 {
-            let d = (c[k] - mean).to_f64();
-            acc[k] += d * d;
-        }
-    }
-    let tail: f64 = rest
-        .iter()
-        .map(|&v| (v - mean).to_f64() * (v - mean).to_f64())
-        .sum();
-    acc.iter().sum::<f64>() + tail
+    blocked_lane_sum(x, |v| (v - mean) * (v - mean))
 }
 
 /// `exp(x - max)` into `y`; returns the max and the sum of the exponentials.
