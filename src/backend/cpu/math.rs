@@ -132,14 +132,30 @@ pub(crate) fn exp_with<I: Isa>(x: f32) -> f32 {
     // Comparisons are false for NaN, so a NaN passes through the clamps and the arithmetic.
     let x = if x < EXP_LO { EXP_LO } else { x };
     let x = if x > EXP_HI { EXP_HI } else { x };
+    let (y, n) = exp_parts::<I>(x);
+    let half = n >> 1;
+    y * pow2(half) * pow2(n - half)
+}
+
+/// [`exp_with`] for `x` in `[-87, 88]`, where `2^n` is a normal float and `e^x` neither
+/// overflows nor is subnormal: no clamps, and one scaling instead of two (the same result).
+/// Seven fewer vector operations of the ~55 in each GELU.
+#[inline(always)]
+fn exp_in_normal_range<I: Isa>(x: f32) -> f32 {
+    let (y, n) = exp_parts::<I>(x);
+    y * pow2(n)
+}
+
+/// `e^x` as `y * 2^n`: `n` the nearest integer to `x / ln 2` and `y = e^r` for the rest `r`
+/// (`|r| <= ln2 / 2`), by Cephes' polynomial.
+#[inline(always)]
+fn exp_parts<I: Isa>(x: f32) -> (f32, i32) {
     let shifted = mul_add::<I>(x, std::f32::consts::LOG2_E, ROUNDER);
     let n = shifted - ROUNDER;
     let n_int = shifted.to_bits() as i32 - ROUNDER.to_bits() as i32;
     let r = mul_add::<I>(-n, LN2_LO, mul_add::<I>(-n, LN2_HI, x));
     let p = poly::<I, 6>(&EXP_POLY, r);
-    let y = mul_add::<I>(p, r * r, r) + 1.0;
-    let half = n_int >> 1;
-    y * pow2(half) * pow2(n_int - half)
+    (mul_add::<I>(p, r * r, r) + 1.0, n_int)
 }
 
 /// Cephes' polynomial for `(e^r - 1 - r) / r^2` on `|r| <= ln2 / 2`, lowest coefficient first.
@@ -196,12 +212,13 @@ fn erf_small<I: Isa>(x: f32) -> f32 {
     mul_add::<I>(x, poly::<I, 7>(&ERF_SMALL, x * x), x)
 }
 
-/// `erfc(t)` for `t` in `[ERF_SPLIT, ERF_ONE]` (clamped there), `exp` of a polynomial.
+/// `erfc(t)` for `t` in `[ERF_SPLIT, ERF_ONE]` (clamped there), `exp` of a polynomial. On
+/// that range `ln(erfc(t))` lies in `[-18.1, -1.5]`, well inside [`exp_in_normal_range`]'s.
 #[inline(always)]
 fn erfc_mid<I: Isa>(t: f32) -> f32 {
     let t = if t > ERF_ONE { ERF_ONE } else { t };
     let t = if t < ERF_SPLIT { ERF_SPLIT } else { t };
-    exp_with::<I>(poly::<I, 10>(&ERFC_LOG, t))
+    exp_in_normal_range::<I>(poly::<I, 10>(&ERFC_LOG, t))
 }
 
 /// Below this magnitude `x R(x^2)` would be subnormal: erf is `x 2 / sqrt(pi)`, one rounding.
@@ -500,6 +517,30 @@ mod tests {
     fn gelu_matches_the_f64_formula() {
         check_gelu::<Baseline>();
         check_gelu::<Avx2Fma>();
+    }
+
+    /// erfc's exponent stays inside the one-scaling exp's range, where that exp gives
+    /// exactly what the clamped, two-scaling one does.
+    fn check_erfc_exponent<I: Isa>() {
+        let steps = 100_000;
+        for k in 0..=steps {
+            let t = ERF_SPLIT + (ERF_ONE - ERF_SPLIT) * k as f32 / steps as f32;
+            let e = poly::<I, 10>(&ERFC_LOG, t);
+            assert!((-18.1..=-1.5).contains(&e), "ln erfc({t}) ~ {e}");
+            let (one, two) = (exp_in_normal_range::<I>(e), exp_with::<I>(e));
+            assert_eq!(one.to_bits(), two.to_bits(), "e^{e}: {one} != {two}");
+        }
+        // And the one-scaling exp across its whole range, against the clamped one.
+        for x in samples(88.0, 997).into_iter().filter(|x| x.abs() <= 87.0) {
+            let (one, two) = (exp_in_normal_range::<I>(x), exp_with::<I>(x));
+            assert_eq!(one.to_bits(), two.to_bits(), "e^{x}: {one} != {two}");
+        }
+    }
+
+    #[test]
+    fn erfc_exponents_need_no_clamp_and_one_scaling() {
+        check_erfc_exponent::<Baseline>();
+        check_erfc_exponent::<Avx2Fma>();
     }
 
     #[test]
