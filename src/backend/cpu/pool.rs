@@ -15,7 +15,7 @@
 //! On Linux a fresh buffer of [`HUGE_PAGE_BYTES`] or more is marked for transparent huge pages
 //! (`madvise(MADV_HUGEPAGE)`) before anything touches it, so the kernel backs it with 2 MiB
 //! pages: one page fault and one TLB entry per 2 MiB instead of 512. Streaming over 64 MiB
-//! (a sum over 2^24 floats) took about a fifth less time so (docs/PERFORMANCE.md, session 9).
+//! took 5-15% less time so (a sum over 2^24 floats 15%; docs/PERFORMANCE.md, session 9).
 
 use crate::dtype::DType;
 use crate::storage::{CpuStorage, StorageElement};

@@ -188,9 +188,10 @@ pub(crate) fn blocked_lane_sum<F: Real>(s: &[F], map: impl Fn(F) -> F) -> f64 {
     wide.iter().sum::<f64>() + block_sum(rest, |x| map(x).to_f64())
 }
 
-/// Sum of a slice with pairwise blocks: error grows as log(n), as PyTorch's cascade sum. The
+/// Sum of a slice as `to` sums it ([`Widen::sum_slice`]), compiled for AVX2 when the CPU has
+/// it. For a closure, pairwise blocks: error grows as log(n), as PyTorch's cascade sum; the
 /// slice is cut into blocks of [`BLOCK`] elements, whose sums are added as a balanced binary
-/// tree. Compiled for AVX2 when the CPU has it.
+/// tree. For [`F32Lanes`], f32 lanes carried into f64 ones.
 pub(crate) fn pairwise_sum<T: Copy>(s: &[T], to: impl Widen<T>) -> f64 {
     super::math::with_isa!(|I| to.sum_slice(s))
 }
@@ -249,7 +250,8 @@ pub(crate) fn threaded_pairwise_sum<T: Copy + Sync>(s: &[T], to: impl Widen<T>) 
     pairwise_sum(&partial, |x| x)
 }
 
-/// Sum of one lane, accumulated in f64 (on several threads when it is one long slice).
+/// Sum of one lane as `to` sums it, the result in f64 (on several threads when it is one long
+/// slice; a strided lane is added element by element in f64).
 pub(crate) fn lane_sum<T: Copy + Sync>(lane: &Lane<T>, to: impl Widen<T>) -> f64 {
     match lane.as_slice() {
         Some(s) => threaded_pairwise_sum(s, to),
