@@ -54,9 +54,13 @@ fn normals(rng: &mut ChaCha8Rng, n: usize) -> Vec<f64> {
     out
 }
 
-/// A tensor of `values` converted to `dtype`, in a buffer from the CPU pool (so a large one is
-/// reused and, fresh, gets huge pages as every kernel output does).
+/// A tensor of `values` converted to `dtype`. An f64 tensor keeps `values`' buffer (no copy);
+/// any other dtype is converted into a buffer from the CPU pool (so a large one is reused and,
+/// fresh, gets huge pages as every kernel output does).
 fn from_f64s(values: Vec<f64>, shape: &[usize], dtype: DType) -> Tensor {
+    if dtype == DType::F64 {
+        return Tensor::from_vec(values, shape);
+    }
     crate::with_dtype!(dtype, T => {
         let mut out = crate::backend::cpu::pool::with_capacity::<T>(values.len());
         out.extend(values.into_iter().map(T::from_f64));
