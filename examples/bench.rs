@@ -20,7 +20,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 const USAGE: &str =
-    "usage: bench [--cases a,b,c] [--device cpu|cuda] [--json] [--quick] [--no-cache] [--no-huge-pages] [--list]
+    "usage: bench [--cases a,b,c] [--device cpu|cuda] [--json] [--quick] [--no-cache] [--no-huge-pages]
+             [--caller-sleeps] [--list]
 
   --cases   comma-separated case names (default: all; --list prints them)
   --device  cpu (default) or cuda
@@ -29,6 +30,8 @@ const USAGE: &str =
   --no-cache  turn the CPU buffer cache off (memory::set_cpu_cache_limit(0)), to measure it
   --no-huge-pages  fresh large buffers without transparent huge pages
                    (memory::set_cpu_huge_pages(false)), to measure them
+  --caller-sleeps  keep the main thread out of rayon's pool, so it sleeps while the workers
+                   run each op (threads::set_main_thread_joins_pool(false)), to measure that
   --list    print the case names and exit";
 
 /// The shortest time one timed sample (a batch of iterations) may take.
@@ -363,6 +366,7 @@ struct Args {
     samples: usize,
     no_cache: bool,
     no_huge_pages: bool,
+    caller_sleeps: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -373,6 +377,7 @@ fn parse_args() -> Result<Args, String> {
         samples: 7,
         no_cache: false,
         no_huge_pages: false,
+        caller_sleeps: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -389,6 +394,7 @@ fn parse_args() -> Result<Args, String> {
             "--quick" => args.samples = 3,
             "--no-cache" => args.no_cache = true,
             "--no-huge-pages" => args.no_huge_pages = true,
+            "--caller-sleeps" => args.caller_sleeps = true,
             "--cases" => args.cases = select_cases(&it.next().unwrap_or_default())?,
             "--device" => {
                 let value = it.next().unwrap_or_default();
@@ -421,6 +427,8 @@ fn main() {
         eprintln!("bench: {e}");
         std::process::exit(2);
     });
+    // Before the first tensor, which is when the main thread joins the pool.
+    firebrand::threads::set_main_thread_joins_pool(!args.caller_sleeps);
     if args.device != Device::Cpu {
         // Fails with a clear message until the CUDA backend lands.
         if let Err(e) = Tensor::zeros([1], DType::F32).to_device(&args.device) {
@@ -438,8 +446,11 @@ fn main() {
         firebrand::memory::set_cpu_huge_pages(false);
         label += "-nohuge";
     }
+    if args.caller_sleeps {
+        label += "-callersleeps";
+    }
     if !args.json {
-        println!("{} threads", rayon::current_num_threads());
+        println!("{} threads", firebrand::threads::num_threads());
         println!(
             "{:<38} {:>14} {:>14} {:>10}",
             "case", "median µs", "min µs", "iters"

@@ -37,6 +37,7 @@ pub mod optim;
 mod shape;
 mod storage;
 mod tensor;
+pub mod threads;
 
 pub use autograd::{NoGradGuard, no_grad};
 pub use device::Device;

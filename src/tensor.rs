@@ -51,6 +51,7 @@ impl Tensor {
         device: Device,
         is_view: bool,
     ) -> Tensor {
+        crate::backend::cpu::threads::join_pool_if_main();
         Tensor(Arc::new(TensorImpl {
             storage,
             layout,

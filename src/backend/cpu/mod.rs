@@ -10,6 +10,7 @@ pub(crate) mod pool;
 pub(crate) mod reduce;
 pub(crate) mod rows;
 pub(crate) mod strided;
+pub(crate) mod threads;
 
 use crate::storage::StorageElement;
 use crate::tensor::Tensor;
