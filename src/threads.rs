@@ -4,12 +4,12 @@
 //! tensor made on the program's main thread builds that pool with the main thread as one of its
 //! members, as PyTorch's intra-op pool does: an op called from the main thread does a share of
 //! the work itself and waits for the rest without sleeping, which saves a sleep and a wake-up
-//! (two context switches) on every parallel op. The pool then has
-//! `std::thread::available_parallelism()` threads in all, the main thread included.
+//! (two context switches) on every parallel op. The pool has as many threads as rayon's default
+//! one would (`RAYON_NUM_THREADS` when set, else one per core), the main thread included.
 //!
 //! firebrand leaves rayon's global pool as it is when something built it before the main
-//! thread's first tensor, when [`set_main_thread_joins_pool`]`(false)` came first, and on a
-//! single-core machine. Ops called from other threads always work the plain rayon way: they
+//! thread's first tensor (a rayon call of your own builds it), when
+//! [`set_main_thread_joins_pool`]`(false)` came first, and when the pool would have one thread. Ops called from other threads always work the plain rayon way: they
 //! hand their work to the pool and sleep until it is done.
 //!
 //! ```
@@ -25,12 +25,15 @@
 use crate::backend::cpu::threads;
 
 /// How many threads CPU ops split their work over (`torch.get_num_threads()`): the size of
-/// rayon's global pool, the main thread included when it joined.
+/// rayon's global pool, the main thread included when it joined. Called on the main thread
+/// before any tensor, it builds the pool as the first tensor would.
 ///
 /// ```
 /// assert!(firebrand::threads::num_threads() >= 1);
 /// ```
 pub fn num_threads() -> usize {
+    // Asking rayon first would build its default pool and keep the main thread out.
+    threads::join_pool_if_main();
     rayon::current_num_threads()
 }
 
@@ -48,8 +51,9 @@ pub fn main_thread_in_pool() -> bool {
 }
 
 /// Allows (the default) or forbids the main thread's joining rayon's global pool. It takes effect
-/// only when called before the main thread's first tensor: call it at the top of `main` to keep
-/// rayon's default pool, whose callers sleep while the workers run their ops.
+/// only when called before the main thread's first tensor (or first [`num_threads`]): call it at
+/// the top of `main` to keep rayon's default pool, whose callers sleep while the workers run
+/// their ops.
 ///
 /// ```
 /// // First thing in `main`, before any tensor exists:

@@ -13,8 +13,12 @@ const SCENARIO_VAR: &str = "FIREBRAND_POOL_SCENARIO";
 
 type Scenario = (&'static str, fn());
 
-const SCENARIOS: [Scenario; 4] = [
+const SCENARIOS: [Scenario; 5] = [
     ("main_thread_joins_the_pool", main_thread_joins_the_pool),
+    (
+        "rayon_num_threads_sets_the_pool_size",
+        rayon_num_threads_sets_the_pool_size,
+    ),
     ("opting_out_keeps_rayons_pool", opting_out_keeps_rayons_pool),
     (
         "a_pool_built_first_is_left_alone",
@@ -44,6 +48,8 @@ fn check_parallel_ops() {
 }
 
 fn main_thread_joins_the_pool() {
+    // Asking for the thread count first must not keep the main thread out.
+    assert_eq!(threads::num_threads(), cores());
     let _first = Tensor::zeros([1], DType::F32);
     if cores() < 2 {
         assert!(
@@ -66,6 +72,15 @@ fn main_thread_joins_the_pool() {
         .recv_timeout(Duration::from_secs(30))
         .expect("spawned job never ran");
     assert!(matches!(ran_on, Some(i) if i > 0), "ran on {ran_on:?}");
+}
+
+fn rayon_num_threads_sets_the_pool_size() {
+    // Run with RAYON_NUM_THREADS=3 (see `run_in_child`), as rayon's own pool would honour it.
+    let _first = Tensor::zeros([1], DType::F32);
+    assert!(threads::main_thread_in_pool());
+    assert_eq!(rayon::current_thread_index(), Some(0));
+    assert_eq!(threads::num_threads(), 3);
+    check_parallel_ops();
 }
 
 fn opting_out_keeps_rayons_pool() {
@@ -111,10 +126,14 @@ fn another_threads_first_tensor_does_not_join() {
 /// Runs one scenario in a child process; true when it passed.
 fn run_in_child(name: &str) -> bool {
     let exe = std::env::current_exe().expect("own path");
-    let out = Command::new(exe)
+    let mut child = Command::new(exe);
+    child
         .env(SCENARIO_VAR, name)
-        .output()
-        .expect("start a child process");
+        .env_remove("RAYON_NUM_THREADS");
+    if name == "rayon_num_threads_sets_the_pool_size" {
+        child.env("RAYON_NUM_THREADS", "3");
+    }
+    let out = child.output().expect("start a child process");
     let passed = out.status.success();
     if !passed {
         eprintln!("---- {name} ----");

@@ -6,12 +6,14 @@
 //! context switches), which on a 100 µs op is a fifth of its time. PyTorch's intra-op pool and
 //! candle's both have the calling thread do a share of the work instead. Here the first tensor
 //! made on the main thread builds rayon's global pool with [`ThreadPoolBuilder::use_current_thread`],
-//! so the main thread is the pool's thread 0: its ops split their work with the other
-//! `available_parallelism() - 1` threads and wait for them by working or spinning, not sleeping.
+//! so the main thread is the pool's thread 0: its ops split their work with the pool's other
+//! threads and wait for them by working or spinning, not sleeping. The pool has as many threads
+//! as rayon's default one would (`RAYON_NUM_THREADS`, else one per core), the main thread
+//! among them.
 //!
 //! It leaves the pool alone when the program (or another library) built rayon's global pool
-//! first, when [`set_main_thread_joins`] turned it off, and on a single-core machine (where the
-//! pool would be the main thread alone, so a `rayon::spawn` the main thread then waits for
+//! first, when [`set_main_thread_joins`] turned it off, and when the pool would have one thread
+//! (where it would be the main thread alone, so a `rayon::spawn` the main thread then waits for
 //! would never run). Other threads' ops are injected into the pool as before.
 //!
 //! [`ThreadPoolBuilder::use_current_thread`]: rayon::ThreadPoolBuilder::use_current_thread
@@ -46,7 +48,7 @@ fn join_pool_on_first_tensor() {
     if !is_main || !MAIN_THREAD_JOINS.load(Ordering::Relaxed) {
         return;
     }
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = pool_size();
     if threads < 2 {
         return;
     }
@@ -56,6 +58,16 @@ fn join_pool_on_first_tensor() {
         .use_current_thread()
         .build_global();
     MAIN_THREAD_JOINED.store(built.is_ok(), Ordering::Relaxed);
+}
+
+/// The threads rayon's default global pool would have: `RAYON_NUM_THREADS` when set to a
+/// positive number, else one per core.
+fn pool_size() -> usize {
+    let from_env = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0);
+    from_env.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// Whether the main thread is a member of rayon's global pool.
