@@ -9,8 +9,9 @@
 //!
 //! firebrand leaves rayon's global pool as it is when something built it before the main
 //! thread's first tensor (a rayon call of your own builds it), when
-//! [`set_main_thread_joins_pool`]`(false)` came first, and when the pool would have one thread. Ops called from other threads always work the plain rayon way: they
-//! hand their work to the pool and sleep until it is done.
+//! [`set_main_thread_joins_pool`]`(false)` came first, and when the pool would have one thread.
+//! Ops called from other threads always work the plain rayon way: they hand their work to the
+//! pool and sleep until it is done.
 //!
 //! ```
 //! use firebrand::{threads, DType, Tensor};

@@ -1,10 +1,11 @@
 //! Whether the main thread joins rayon's global pool (`firebrand::threads`), checked in fresh
 //! processes: rayon's global pool is built once per process, and libtest runs tests on threads
 //! not named "main", so this file has its own `main` (`harness = false` in Cargo.toml). Run bare,
-//! it runs each scenario in a child process (itself, with FIREBRAND_POOL_SCENARIO set) and
-//! reports like libtest; `--list` prints the scenarios for cargo-nextest.
+//! it is a libtest-mimic harness (libtest's flags, output and `--list` for cargo-nextest) whose
+//! every test runs one scenario in a child process: itself, with FIREBRAND_POOL_SCENARIO set.
 
 use firebrand::{DType, Tensor, threads};
+use libtest_mimic::{Arguments, Failed, Trial};
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -123,8 +124,8 @@ fn another_threads_first_tensor_does_not_join() {
     assert_eq!(rayon::current_thread_index(), None);
 }
 
-/// Runs one scenario in a child process; true when it passed.
-fn run_in_child(name: &str) -> bool {
+/// Runs one scenario in a child process; its output comes back in the error when it fails.
+fn run_in_child(name: &str) -> Result<(), Failed> {
     let exe = std::env::current_exe().expect("own path");
     let mut child = Command::new(exe);
     child
@@ -134,13 +135,15 @@ fn run_in_child(name: &str) -> bool {
         child.env("RAYON_NUM_THREADS", "3");
     }
     let out = child.output().expect("start a child process");
-    let passed = out.status.success();
-    if !passed {
-        eprintln!("---- {name} ----");
-        eprintln!("{}", String::from_utf8_lossy(&out.stdout));
-        eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    if out.status.success() {
+        return Ok(());
     }
-    passed
+    Err(format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+    .into())
 }
 
 fn main() {
@@ -152,39 +155,9 @@ fn main() {
         scenario();
         return;
     }
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--list") {
-        if !args.iter().any(|a| a == "--ignored") {
-            for (name, _) in SCENARIOS {
-                println!("{name}: test");
-            }
-        }
-        return;
-    }
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    let chosen: Vec<&str> = SCENARIOS
+    let trials = SCENARIOS
         .iter()
-        .map(|(name, _)| *name)
-        .filter(|name| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str())))
+        .map(|&(name, _)| Trial::test(name, move || run_in_child(name)))
         .collect();
-    println!("\nrunning {} tests", chosen.len());
-    let failed: Vec<&str> = chosen
-        .iter()
-        .copied()
-        .filter(|name| {
-            let passed = run_in_child(name);
-            println!("test {name} ... {}", if passed { "ok" } else { "FAILED" });
-            !passed
-        })
-        .collect();
-    let passed = chosen.len() - failed.len();
-    if failed.is_empty() {
-        println!("\ntest result: ok. {passed} passed; 0 failed\n");
-    } else {
-        println!(
-            "\ntest result: FAILED. {passed} passed; {} failed: {failed:?}\n",
-            failed.len()
-        );
-        std::process::exit(1);
-    }
+    libtest_mimic::run(&Arguments::from_args(), trials).exit();
 }

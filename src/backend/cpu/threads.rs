@@ -1,20 +1,9 @@
-//! The threads CPU kernels run on: rayon's global pool, with the program's main thread as one of
-//! its members.
+//! How the main thread joins rayon's global pool; what it does and when it stays out is
+//! documented on the public face, [`crate::threads`].
 //!
-//! A rayon call from a thread outside the pool is injected into the pool, and the caller sleeps
-//! on a latch until the workers finish; every parallel op then costs a sleep and a wake-up (two
-//! context switches), which on a 100 µs op is a fifth of its time. PyTorch's intra-op pool and
-//! candle's both have the calling thread do a share of the work instead. Here the first tensor
-//! made on the main thread builds rayon's global pool with [`ThreadPoolBuilder::use_current_thread`],
-//! so the main thread is the pool's thread 0: its ops split their work with the pool's other
-//! threads and wait for them by working or spinning, not sleeping. The pool has as many threads
-//! as rayon's default one would (`RAYON_NUM_THREADS`, else one per core), the main thread
-//! among them.
-//!
-//! It leaves the pool alone when the program (or another library) built rayon's global pool
-//! first, when [`set_main_thread_joins`] turned it off, and when the pool would have one thread
-//! (where it would be the main thread alone, so a `rayon::spawn` the main thread then waits for
-//! would never run). Other threads' ops are injected into the pool as before.
+//! The first tensor made on the thread named "main" builds the global pool with
+//! [`ThreadPoolBuilder::use_current_thread`], so that thread is member 0. Only that thread: one
+//! that joined and later exited would leave a dead member, and libtest's threads do exit.
 //!
 //! [`ThreadPoolBuilder::use_current_thread`]: rayon::ThreadPoolBuilder::use_current_thread
 
