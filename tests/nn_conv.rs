@@ -192,7 +192,7 @@ fn conv2d_grads(
 fn one_group_conv2d_backward_kernel_matches_the_composed_derivative() {
     // A backward pass that records no graph runs the sample-by-sample kernel; with
     // create_graph the same gradients come from the differentiable unfold, fold and matmul.
-    // Batches of 0, 1 (gemm on all threads), 5 (split unevenly) and 8; strides, padding and
+    // Batches of 0, 1 (gemm on all threads), 3, 5 (split unevenly) and 8; strides, padding and
     // dilation per axis; a transposed (non-contiguous) input and output gradient; f64 and f32.
     firebrand::manual_seed(9);
     let cases = [
@@ -200,6 +200,10 @@ fn one_group_conv2d_backward_kernel_matches_the_composed_derivative() {
         (5, [2, 3, 6, 7], [2, 1], [1, 0], [1, 2]),
         (8, [3, 2, 5, 5], [1, 2], [0, 2], [2, 1]),
         (0, [2, 3, 4, 4], [1, 1], [1, 1], [1, 1]),
+        // 36 columns and 33 filters over 14 x 13 outputs: on a CPU with AVX-512, products
+        // large enough for the weight's gradient to be summed transposed, and for gemm to get
+        // the output gradient copied row-major first.
+        (3, [6, 33, 14, 12], [1, 1], [1, 1], [1, 1]),
     ];
     for (dtype, tol) in [(DType::F64, 1e-12), (DType::F32, 1e-5)] {
         for (n, [c, o, h, wd], stride, padding, dilation) in cases {

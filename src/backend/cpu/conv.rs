@@ -3,7 +3,9 @@
 //! `ops/pool.rs` check the arguments and build the geometry; every index below stays inside
 //! its buffer for a geometry they accepted (Rust's bounds checks remain as a second guard).
 
-use super::matmul::{MatmulElement, Read, product_add, product_rows};
+use super::matmul::{
+    MatmulElement, Read, copies_transposed_right, product_add, product_rows, transpose,
+};
 use super::{Slot, contiguous_data, put_all};
 use crate::dtype::Element;
 use crate::storage::StorageElement;
@@ -151,8 +153,9 @@ pub(crate) fn conv2d<T: MatmulElement + Slot<T>>(
 ///
 /// `grad` is the output's gradient `[N, O, oh * ow]` and `weight` the row-major
 /// `[O, C * kh * kw]` filters. Sample by sample, in a workspace `[C * kh * kw, oh * ow]` that is
-/// reused (so it stays in cache): the weight's gradient accumulates `grad_s @ unfold(x_s)^T` in
-/// a matrix per task (summed at the end), and the input's gradient is
+/// reused (so it stays in cache): the weight's gradient accumulates `grad_s @ unfold(x_s)^T`
+/// (or, for large products, its transpose `unfold(x_s) @ grad_s^T`, transposed back at the end)
+/// in a matrix per task (summed at the end), and the input's gradient is
 /// `fold(weight^T @ grad_s)`. The batch's columns are never stored whole, as they are when the
 /// same gradients are built from the differentiable unfold, fold and matmul.
 pub(crate) fn conv2d_backward<T: StorageElement + Slot<T> + Add<Output = T> + Element>(
@@ -187,6 +190,7 @@ pub(crate) fn conv2d_backward<T: StorageElement + Slot<T> + Add<Output = T> + El
             dims: [out_channels, rows, len],
             sample_in,
             need_weight,
+            transposed_weight_grad: copies_transposed_right([out_channels, len, rows]),
             threaded: samples < threads,
         };
         let grad_weight = parts
@@ -201,6 +205,10 @@ pub(crate) fn conv2d_backward<T: StorageElement + Slot<T> + Add<Output = T> + El
             })
             .reduce_with(|a, b| Some(add_matrices(a?, b?)))
             .flatten()
+            .map(|gw| match sample.transposed_weight_grad {
+                true => transpose(&gw, [rows, out_channels]),
+                false => gw,
+            })
             .or_else(|| need_weight.then(|| vec![T::default(); out_channels * rows]));
         (grad_input, grad_weight)
     };
@@ -228,13 +236,31 @@ struct SampleGrads<'a, T> {
     dims: [usize; 3],
     sample_in: usize,
     need_weight: bool,
+    /// Whether the weight's gradient is accumulated transposed (see [`SampleGrads::task`]).
+    transposed_weight_grad: bool,
     threaded: bool,
 }
 
 impl<T: StorageElement + Slot<T> + Add<Output = T> + Element> SampleGrads<'_, T> {
+    /// The weight's gradient of one sample (`grad_s @ unfold(x_s)^T`, or its transpose when
+    /// `transposed_weight_grad`) written into `gw`, or added to it when `accumulate`.
+    fn add_weight_grad(&self, gw: &mut [T], columns: &[T], dy: &[T], accumulate: bool) {
+        let [o, rows, len] = self.dims;
+        let (cols, dy) = (Read::AsIs(columns), Read::AsIs(dy));
+        let ([a, b], dims) = match self.transposed_weight_grad {
+            // `unfold(x_s) @ dy_s^T` ([C * kh * kw, O]): gemm reads the small `dy_s` transposed
+            // instead of copying the whole columns row-major each sample.
+            true => ([cols, dy.transposed()], [rows, len, o]),
+            false => ([dy, cols.transposed()], [o, len, rows]),
+        };
+        product_add(gw, a, b, dims, accumulate, self.threaded);
+    }
+
     /// The gradients of a run of samples `x` (`[count, C, H, W]`) with output gradients `dy`:
     /// the input's written into `grad_input` (zeros on entry) when given, and the weight's
-    /// summed over the run and returned when asked for.
+    /// summed over the run and returned when asked for: `[O, C * kh * kw]`, or its transpose
+    /// when `transposed_weight_grad` (where gemm would copy `grad_s @ unfold(x_s)^T`'s
+    /// transposed columns, a large operand, every sample).
     fn task(&self, x: &[T], dy: &[T], mut grad_input: Option<&mut [T]>) -> Option<Vec<T>> {
         let [o, rows, len] = self.dims;
         let mut columns = super::pool::filled(rows * len, T::default());
@@ -247,8 +273,7 @@ impl<T: StorageElement + Slot<T> + Add<Output = T> + Element> SampleGrads<'_, T>
         for (i, (x, dy)) in samples.enumerate() {
             if let Some(gw) = grad_weight.as_mut() {
                 unfold_sample(x, &mut columns, self.g);
-                let (a, b) = (Read::AsIs(dy), Read::Transposed(&columns[..]));
-                product_add(gw, a, b, [o, len, rows], i > 0, self.threaded);
+                self.add_weight_grad(gw, &columns, dy, i > 0);
             }
             if let Some(gx) = grad_input.as_deref_mut() {
                 let (a, b) = (Read::Transposed(self.weight), Read::AsIs(dy));

@@ -53,7 +53,7 @@ pub(crate) trait MatmulElement: StorageElement {
 
 /// Calls `gemm::gemm` for one product (`dst := a @ b`; gemm writes every element of `dst`
 /// and, with `read_dst` false, reads none).
-fn gemm_product<T: Element>(
+fn gemm_product<T: StorageElement>(
     dst: &mut [MaybeUninit<T>],
     (a, va): (&[T], MatrixView),
     (b, vb): (&[T], MatrixView),
@@ -85,13 +85,13 @@ fn gemm_product<T: Element>(
 }
 
 /// `gemm::gemm` for a row-major `m x n` destination: `dst := a @ b`, or `dst += a @ b` when
-/// `read_dst`.
+/// `read_dst`. A transposed `b` is first copied row-major when [`copy_right_first`] says so.
 ///
 /// # Safety
 /// `dst` must be valid for writes of `m * n` elements (and for reads when `read_dst`) and
 /// alias neither operand; every element the views address must lie inside `a` and `b`
 /// ([`view_fits`]); `T` must be f32, f64 or f16.
-unsafe fn call_gemm<T: Element>(
+unsafe fn call_gemm<T: StorageElement>(
     dst: *mut T,
     (a, va): (&[T], MatrixView),
     (b, vb): (&[T], MatrixView),
@@ -99,9 +99,18 @@ unsafe fn call_gemm<T: Element>(
     read_dst: bool,
     par: Parallelism,
 ) {
+    let copied = copy_right_first(vb, d).then(|| {
+        let threaded = !matches!(par, Parallelism::None);
+        transposed_copy(b, vb, [d.k, d.n], threaded)
+    });
+    let (b, vb) = match &copied {
+        Some(c) => (&c[..], Read::AsIs(&c[..]).view(d.k, d.n).1),
+        None => (b, vb),
+    };
     let alpha = if read_dst { T::one() } else { T::zero() };
     // SAFETY: the caller's contract above is gemm's: valid, non-aliasing pointers for the
-    // given sizes and strides, and an element type gemm supports.
+    // given sizes and strides, and an element type gemm supports. A copied `b` is a row-major
+    // `k x n` buffer of its own, which the row-major view addresses exactly.
     unsafe {
         gemm::gemm(
             d.m,
@@ -125,6 +134,95 @@ unsafe fn call_gemm<T: Element>(
             par,
         );
     }
+    if let Some(c) = copied {
+        super::pool::recycle(T::into_storage(c));
+    }
+}
+
+/// Whether gemm should get a transposed right operand `b` (rows one element apart, columns
+/// further: `x @ w.t()` in `linear`, a gradient's `dy @ b.t()`) copied row-major first.
+///
+/// gemm's AVX-512 kernels, chosen at run time on CPUs that have them, pack such an operand by
+/// gathering one element at a time from rows that are often a power of two apart, which
+/// thrashes the L1 cache: `[64, 512] @ [512, 512]^T` ran 2-3x slower than with the operand
+/// copied first, and 1.2-3.5x slower than gemm's AVX2 kernels (docs/PERFORMANCE.md, session
+/// 11). The copy costs one pass over `b`, so small products and single rows are left alone.
+fn copy_right_first(vb: MatrixView, d: Dims) -> bool {
+    vb.row_stride == 1 && vb.col_stride > 1 && d.m >= 2 && d.n >= 32 && d.k >= 128 && {
+        #[cfg(target_arch = "x86_64")]
+        let avx512 = std::arch::is_x86_feature_detected!("avx512f");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx512 = false;
+        avx512
+    }
+}
+
+/// The transpose of a row-major `rows x cols` matrix, as a new row-major `cols x rows` one.
+pub(crate) fn transpose<T: StorageElement>(data: &[T], [rows, cols]: [usize; 2]) -> Vec<T> {
+    let view = MatrixView {
+        offset: 0,
+        row_stride: 1,
+        col_stride: cols.max(1) as isize,
+    };
+    transposed_copy(data, view, [cols, rows], false)
+}
+
+/// Whether a product `[m, k] @ [k, n]` whose right operand is a transposed row-major matrix
+/// gets that operand copied row-major first ([`copy_right_first`]).
+pub(crate) fn copies_transposed_right([m, k, n]: [usize; 3]) -> bool {
+    let view = Read::<f32>::Transposed(&[]).view(k, n).1;
+    copy_right_first(view, Dims { m, n, k })
+}
+
+/// The side of the square tiles [`transposed_copy`] moves at a time.
+const TILE: usize = 16;
+
+/// A `k x n` view with unit row stride (a transposed row-major matrix: column `j` is the run
+/// `b[offset + j * col_stride..][..k]`) copied into a new row-major `k x n` buffer, on rayon's
+/// threads when `threaded`.
+///
+/// Tile by tile: [`TILE`] column runs are read whole into a small tile, then written out as
+/// rows, so each source cache line is read once, however far apart the runs lie.
+fn transposed_copy<T: StorageElement>(
+    b: &[T],
+    vb: MatrixView,
+    [k, n]: [usize; 2],
+    threaded: bool,
+) -> Vec<T> {
+    assert!(vb.row_stride == 1 && vb.col_stride > 0 && view_fits(b.len(), vb, k, n));
+    let column = |j: usize| &b[vb.offset + j * vb.col_stride as usize..][..k];
+    let rows_from = |first: usize, rows: &mut [MaybeUninit<T>]| {
+        let count = rows.len() / n;
+        let mut tile = [[T::default(); TILE]; TILE];
+        for j0 in (0..n).step_by(TILE) {
+            let width = TILE.min(n - j0);
+            for (t, j) in tile.iter_mut().zip(j0..j0 + width) {
+                let run = &column(j)[first..first + count];
+                match <&[T; TILE]>::try_from(run) {
+                    Ok(whole) => *t = *whole, // a fixed-size copy, not a call to memmove
+                    Err(_) => t[..count].copy_from_slice(run),
+                }
+            }
+            for (p, row) in rows.chunks_exact_mut(n).enumerate() {
+                for (d, t) in row[j0..j0 + width].iter_mut().zip(&tile) {
+                    d.write(t[p]);
+                }
+            }
+        }
+    };
+    let fill = |out: &mut [MaybeUninit<T>]| {
+        if n == 0 {
+            return;
+        }
+        let block = |(i, rows): (usize, &mut [MaybeUninit<T>])| rows_from(i * TILE, rows);
+        match threaded {
+            true => out.par_chunks_mut(TILE * n).enumerate().for_each(block),
+            false => out.chunks_mut(TILE * n).enumerate().for_each(block),
+        }
+    };
+    // SAFETY: the buffer is `k` rows of `n`; the tasks take whole blocks of `TILE` rows, and
+    // each block writes every element of its rows (all `n` columns, tile by tile).
+    unsafe { super::pool::written(k * n, fill) }
 }
 
 /// Whether every element of a `rows x cols` view lies inside a buffer of `len` elements.
@@ -264,6 +362,14 @@ pub(crate) enum Read<'a, T> {
 }
 
 impl<'a, T> Read<'a, T> {
+    /// The same buffer read the other way round.
+    pub(crate) fn transposed(self) -> Self {
+        match self {
+            Read::AsIs(data) => Read::Transposed(data),
+            Read::Transposed(data) => Read::AsIs(data),
+        }
+    }
+
     /// The buffer and the view reading it as a `rows x cols` matrix.
     fn view(self, rows: usize, cols: usize) -> (&'a [T], MatrixView) {
         let (data, row_stride, col_stride) = match self {
@@ -282,7 +388,7 @@ impl<'a, T> Read<'a, T> {
 /// `dst := a @ b`, or `dst += a @ b` when `accumulate`, for a row-major `m x n` destination and
 /// operands read as `m x k` and `k x n`; split over gemm's threads when `threaded` and the
 /// product is large enough. For the float types gemm supports (f32, f64, f16).
-pub(crate) fn product_add<T: Element>(
+pub(crate) fn product_add<T: StorageElement>(
     dst: &mut [T],
     a: Read<'_, T>,
     b: Read<'_, T>,
@@ -443,6 +549,79 @@ mod tests {
         let (a, c) = (Read::Transposed(&a[..]), Read::Transposed(&c[..]));
         product_add(&mut dst, a, c, [3, 2, 2], true, false);
         assert_eq!(dst, [6.0, 12.0, 9.0, 15.0, 12.0, 18.0]);
+    }
+
+    /// `w` (`n x ld`, row-major) read from `offset` as the `k x n` matrix `w[.., ..k]^T`.
+    fn transposed_view(offset: usize, ld: usize) -> MatrixView {
+        MatrixView {
+            offset,
+            row_stride: 1,
+            col_stride: ld as isize,
+        }
+    }
+
+    #[test]
+    fn transposed_copy_turns_column_runs_into_rows() {
+        // k and n are not multiples of the tile; the runs are 150 apart, 131 long, from 3.
+        let (k, n, ld) = (131, 37, 150);
+        let w: Vec<f32> = (0..3 + n * ld).map(|i| i as f32).collect();
+        for threaded in [false, true] {
+            let copy = transposed_copy(&w, transposed_view(3, ld), [k, n], threaded);
+            assert_eq!(copy.len(), k * n);
+            for p in 0..k {
+                for j in 0..n {
+                    assert_eq!(copy[p * n + j], w[3 + j * ld + p], "at ({p}, {j})");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn transpose_swaps_rows_and_columns() {
+        let m = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
+        assert_eq!(transpose(&m, [2, 3]), [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+        assert_eq!(transpose(&m, [6, 1]), m);
+        assert!(transpose::<f32>(&[], [0, 3]).is_empty());
+        assert!(transpose::<f32>(&[], [3, 0]).is_empty());
+    }
+
+    #[test]
+    fn products_with_a_transposed_right_operand_match_the_plain_sum() {
+        // Large enough for `copy_right_first` on a CPU with AVX-512; gemm reads b itself
+        // otherwise. Both must give the plain sum.
+        let (m, k, n, ld) = (5, 140, 40, 144);
+        assert!(!copy_right_first(
+            transposed_view(0, ld),
+            Dims { m: 1, n, k }
+        ));
+        let a: Vec<f64> = (0..m * k).map(|i| ((i * 7) % 11) as f64 - 5.0).collect();
+        let w: Vec<f64> = (0..n * ld).map(|i| ((i * 5) % 13) as f64 - 6.0).collect();
+        let expect = |i: usize, j: usize| (0..k).map(|p| a[i * k + p] * w[j * ld + p]).sum::<f64>();
+        let mut dst = vec![MaybeUninit::new(f64::NAN); m * n];
+        let va = Read::AsIs(&a[..]).view(m, k).1;
+        let d = Dims { m, n, k };
+        f64::product(
+            &mut dst,
+            (&a, va),
+            (&w, transposed_view(0, ld)),
+            d,
+            Parallelism::None,
+        );
+        for (idx, x) in dst.iter().enumerate() {
+            // SAFETY: the product wrote every element (each starts as an initialised NaN).
+            let x: f64 = unsafe { x.assume_init() };
+            assert_eq!(x, expect(idx / n, idx % n), "at {idx}");
+        }
+        // Accumulating on top, from a tightly packed w (ld = k), on gemm's threads.
+        let w: Vec<f64> = (0..n)
+            .flat_map(|j| w[j * ld..][..k].iter().copied())
+            .collect();
+        let mut acc = vec![1.0f64; m * n];
+        let (ra, rb) = (Read::AsIs(&a[..]), Read::Transposed(&w[..]));
+        product_add(&mut acc, ra, rb, [m, k, n], true, true);
+        for (idx, &x) in acc.iter().enumerate() {
+            assert_eq!(x, 1.0 + expect(idx / n, idx % n), "at {idx}");
+        }
     }
 
     #[test]
