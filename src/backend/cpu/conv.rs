@@ -246,12 +246,11 @@ impl<T: StorageElement + Slot<T> + Add<Output = T> + Element> SampleGrads<'_, T>
     /// `transposed_weight_grad`) written into `gw`, or added to it when `accumulate`.
     fn add_weight_grad(&self, gw: &mut [T], columns: &[T], dy: &[T], accumulate: bool) {
         let [o, rows, len] = self.dims;
-        let (cols, dy) = (Read::AsIs(columns), Read::AsIs(dy));
         let ([a, b], dims) = match self.transposed_weight_grad {
             // `unfold(x_s) @ dy_s^T` ([C * kh * kw, O]): gemm reads the small `dy_s` transposed
             // instead of copying the whole columns row-major each sample.
-            true => ([cols, dy.transposed()], [rows, len, o]),
-            false => ([dy, cols.transposed()], [o, len, rows]),
+            true => ([Read::AsIs(columns), Read::Transposed(dy)], [rows, len, o]),
+            false => ([Read::AsIs(dy), Read::Transposed(columns)], [o, len, rows]),
         };
         product_add(gw, a, b, dims, accumulate, self.threaded);
     }

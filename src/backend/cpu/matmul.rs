@@ -362,14 +362,6 @@ pub(crate) enum Read<'a, T> {
 }
 
 impl<'a, T> Read<'a, T> {
-    /// The same buffer read the other way round.
-    pub(crate) fn transposed(self) -> Self {
-        match self {
-            Read::AsIs(data) => Read::Transposed(data),
-            Read::Transposed(data) => Read::AsIs(data),
-        }
-    }
-
     /// The buffer and the view reading it as a `rows x cols` matrix.
     fn view(self, rows: usize, cols: usize) -> (&'a [T], MatrixView) {
         let (data, row_stride, col_stride) = match self {
