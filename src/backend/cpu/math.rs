@@ -2,9 +2,11 @@
 //! without calls into libm and without branches (every case is computed, then selected).
 //!
 //! Each function is generic over an [`Isa`]: the baseline x86-64 build (SSE2, `a * b + c`
-//! rounded twice) or AVX2 with FMA (`a * b + c` rounded once). [`with_isa!`] runs a block of
-//! code compiled for AVX2 + FMA when the CPU has them: twice the vector width and half the
-//! instructions of Horner's rule.
+//! rounded twice), AVX2 with FMA (`a * b + c` rounded once), or AVX-512 (x86-64-v4: the
+//! arithmetic of AVX2 + FMA, bit for bit, in 16-lane vectors with mask registers for the
+//! selects). [`with_isa!`] runs a block of code compiled for the widest of them the CPU has:
+//! AVX2 + FMA has twice SSE2's vector width and half the instructions of Horner's rule, and
+//! AVX-512 ran GELU in half AVX2's time on a Zen 4 (docs/PERFORMANCE.md, session 12).
 //!
 //! Accuracy, checked against libm over wide ranges in the tests below: `exp_f32` within 1 ulp,
 //! `erf_f32` within 1.3 ulp (absolute error under 1e-7), `gelu_f32` within 2 ulp for x >= 0
@@ -46,6 +48,15 @@ impl Isa for Avx2Fma {
     const FMA: bool = true;
 }
 
+/// AVX-512 (F, BW, DQ and VL: x86-64-v4) with FMA, used through [`with_isa!`] only after
+/// checking the CPU has them. Its arithmetic is [`Avx2Fma`]'s; only the vectors are wider.
+#[derive(Clone, Copy)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) struct Avx512;
+impl Isa for Avx512 {
+    const FMA: bool = true;
+}
+
 /// `a * b + c`, fused when the ISA has FMA (without it, `f32::mul_add` would call libm).
 #[inline(always)]
 pub(crate) fn mul_add<I: Isa>(a: f32, b: f32, c: f32) -> f32 {
@@ -65,6 +76,22 @@ pub(crate) fn has_avx2_fma() -> bool {
     }
 }
 
+/// Whether this CPU has the AVX-512 subsets of x86-64-v4 (F, BW, DQ, VL) and FMA (std caches
+/// the answers).
+#[inline]
+pub(crate) fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        let v4 = has!("avx512f") && has!("avx512bw") && has!("avx512dq") && has!("avx512vl");
+        v4 && has!("avx2") && has!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// Runs `f` in a function compiled with AVX2 and FMA enabled: `f` (an `#[inline(always)]`
 /// closure) and what it inlines are compiled for them.
 ///
@@ -76,17 +103,46 @@ pub(crate) unsafe fn in_avx2_fma<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Runs `f` in a function compiled with AVX-512 (F, BW, DQ, VL), AVX2 and FMA enabled.
+///
+/// # Safety
+/// The CPU must have them ([`has_avx512`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+pub(crate) unsafe fn in_avx512<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 /// `with_isa!(|I| expr)`: evaluates `expr` with the type `I` naming the ISA it is compiled
-/// for: [`Avx2Fma`] (inside [`in_avx2_fma`]) when the CPU has AVX2 and FMA, else [`Baseline`].
-/// The functions `expr` calls must be `#[inline(always)]` for the AVX2 version to be compiled
-/// for AVX2.
+/// for: [`Avx512`] (inside [`in_avx512`]) when the CPU has AVX-512, else [`Avx2Fma`] (inside
+/// [`in_avx2_fma`]) when it has AVX2 and FMA, else [`Baseline`]. The functions `expr` calls
+/// must be `#[inline(always)]` for the wider versions to be compiled for their ISA.
 macro_rules! with_isa {
     (|$I:ident| $body:expr) => {{
         #[cfg(target_arch = "x86_64")]
-        let avx2 = $crate::backend::cpu::math::has_avx2_fma();
+        let (avx512, avx2) = (
+            $crate::backend::cpu::math::has_avx512(),
+            $crate::backend::cpu::math::has_avx2_fma(),
+        );
         #[cfg(not(target_arch = "x86_64"))]
-        let avx2 = false;
-        if avx2 {
+        let (avx512, avx2) = (false, false);
+        if avx512 {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[allow(dead_code)]
+                type $I = $crate::backend::cpu::math::Avx512;
+                // SAFETY: the CPU has AVX-512 F, BW, DQ and VL, AVX2 and FMA (checked just
+                // above), which is all that calling a function compiled for them requires.
+                unsafe {
+                    $crate::backend::cpu::math::in_avx512(
+                        #[inline(always)]
+                        || $body,
+                    )
+                }
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            unreachable!("AVX-512 is only detected on x86-64")
+        } else if avx2 {
             #[cfg(target_arch = "x86_64")]
             {
                 #[allow(dead_code)]
@@ -449,6 +505,7 @@ mod tests {
     fn exp_is_within_one_ulp_of_libm_everywhere() {
         check_exp::<Baseline>();
         check_exp::<Avx2Fma>();
+        check_exp::<Avx512>();
     }
 
     fn check_erf<I: Isa>() {
@@ -480,6 +537,7 @@ mod tests {
     fn erf_is_within_a_few_ulp_of_libm_everywhere() {
         check_erf::<Baseline>();
         check_erf::<Avx2Fma>();
+        check_erf::<Avx512>();
     }
 
     fn check_gelu<I: Isa>() {
@@ -517,6 +575,7 @@ mod tests {
     fn gelu_matches_the_f64_formula() {
         check_gelu::<Baseline>();
         check_gelu::<Avx2Fma>();
+        check_gelu::<Avx512>();
     }
 
     /// erfc's exponent stays inside the one-scaling exp's range, where that exp gives
@@ -541,12 +600,24 @@ mod tests {
     fn erfc_exponents_need_no_clamp_and_one_scaling() {
         check_erfc_exponent::<Baseline>();
         check_erfc_exponent::<Avx2Fma>();
+        check_erfc_exponent::<Avx512>();
+    }
+
+    #[test]
+    fn with_isa_picks_the_widest_isa_the_cpu_has() {
+        let picked = with_isa!(|I| std::any::type_name::<I>());
+        let want = match (has_avx512(), has_avx2_fma()) {
+            (true, _) => std::any::type_name::<Avx512>(),
+            (false, true) => std::any::type_name::<Avx2Fma>(),
+            (false, false) => std::any::type_name::<Baseline>(),
+        };
+        assert_eq!(picked, want);
     }
 
     #[test]
     fn the_dispatched_kernel_computes_what_its_isa_does() {
-        // map_f32 runs the AVX2 + FMA build when the CPU has it: its results must be those of
-        // the fused arithmetic, bit for bit (and the baseline's otherwise).
+        // map_f32 runs the AVX-512 or the AVX2 + FMA build when the CPU has one: its results
+        // must be those of the fused arithmetic, bit for bit (and the baseline's otherwise).
         let xs: Vec<f32> = (0..100_003)
             .map(|i| (i as f32 * 0.618).sin() * 9.0)
             .collect();
