@@ -194,7 +194,11 @@ fn transposed_copy<T: StorageElement>(
     let rows_from = |first: usize, rows: &mut [MaybeUninit<T>]| {
         let count = rows.len() / n;
         let mut tile = [[T::default(); TILE]; TILE];
-        for j0 in (0..n).step_by(TILE) {
+        let done = match count == TILE {
+            true => vector_columns(&b[vb.offset + first..], vb.col_stride as usize, n, rows),
+            false => 0,
+        };
+        for j0 in (done..n).step_by(TILE) {
             let width = TILE.min(n - j0);
             for (t, j) in tile.iter_mut().zip(j0..j0 + width) {
                 let run = &column(j)[first..first + count];
@@ -223,6 +227,95 @@ fn transposed_copy<T: StorageElement>(
     // SAFETY: the buffer is `k` rows of `n`; the tasks take whole blocks of `TILE` rows, and
     // each block writes every element of its rows (all `n` columns, tile by tile).
     unsafe { super::pool::written(k * n, fill) }
+}
+
+/// The first `n / 8 * 8` columns of one block of [`TILE`] rows of [`transposed_copy`], for
+/// 4-byte elements on a CPU with AVX2, by 8x8 transposes in AVX registers (the scalar tiles
+/// move one element per load and store, and took 4-8x as long as a copy of the same bytes);
+/// `runs` starts at the block's first element of column 0, column `j` at `runs[j * ld..]`.
+/// Returns how many columns it wrote: 0 where it does not apply.
+fn vector_columns<T: Copy>(runs: &[T], ld: usize, n: usize, rows: &mut [MaybeUninit<T>]) -> usize {
+    let columns = n / 8 * 8;
+    let fits = columns == 0 || (columns - 1) * ld + TILE <= runs.len();
+    #[cfg(target_arch = "x86_64")]
+    if size_of::<T>() == 4 && super::math::has_avx2_fma() && fits && rows.len() == TILE * n {
+        // SAFETY: the CPU has AVX2 (checked). The reads are runs `j * ld .. j * ld + TILE` for
+        // `j < columns`, inside `runs` (`fits`); the writes are columns `< n` of `TILE` rows
+        // of `n` (`rows.len()`). A transpose moves 4-byte elements as bits, whatever their type.
+        unsafe {
+            let (src, dst) = (runs.as_ptr().cast::<f32>(), rows.as_mut_ptr().cast::<f32>());
+            avx_columns(src, ld, dst, [n, columns]);
+        }
+        return columns;
+    }
+    let _ = (runs, ld, rows, fits);
+    0
+}
+
+/// [`vector_columns`]' loop: for each group of 8 runs, two 8x8 transposes (rows 0-7 and 8-15).
+/// (Asking for the runs two groups ahead with `_mm_prefetch` changed nothing measurable on
+/// `linear`: 0.98-1.04 of the time without, five alternated rounds.)
+///
+/// # Safety
+/// The CPU must have AVX2; `src[j * ld..][..TILE]` must be readable for `j < columns` and
+/// `dst` writable as `TILE` rows of `n`, with `columns <= n` a multiple of 8.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn avx_columns(src: *const f32, ld: usize, dst: *mut f32, [n, columns]: [usize; 2]) {
+    for j in (0..columns).step_by(8) {
+        for p in [0, 8] {
+            // SAFETY: rows `p..p + 8` of runs `j..j + 8`, and columns `j..j + 8` of rows
+            // `p..p + 8`: inside both buffers by the caller's contract.
+            unsafe { transpose_8x8(src.add(j * ld + p), ld, dst.add(p * n + j), n) };
+        }
+    }
+}
+
+/// Writes the transpose of the 8x8 block whose row `i` is `src[i * ld..][..8]` to the rows
+/// `dst[i * ld_dst..][..8]`: unpacks pair rows, shuffles pair those, and 128-bit permutes
+/// swap the halves (24 shuffles for 64 elements).
+///
+/// # Safety
+/// The CPU must have AVX2; the 8 source and 8 destination rows must be readable and writable.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn transpose_8x8(src: *const f32, ld: usize, dst: *mut f32, ld_dst: usize) {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees the 8 rows of 8 at `src` and at `dst`.
+    let r: [__m256; 8] = std::array::from_fn(|i| unsafe { _mm256_loadu_ps(src.add(i * ld)) });
+    let lo = |a, b| _mm256_unpacklo_ps(a, b);
+    let hi = |a, b| _mm256_unpackhi_ps(a, b);
+    let t = [
+        lo(r[0], r[1]),
+        hi(r[0], r[1]),
+        lo(r[2], r[3]),
+        hi(r[2], r[3]),
+        lo(r[4], r[5]),
+        hi(r[4], r[5]),
+        lo(r[6], r[7]),
+        hi(r[6], r[7]),
+    ];
+    let even = |a, b| _mm256_shuffle_ps::<0x44>(a, b);
+    let odd = |a, b| _mm256_shuffle_ps::<0xEE>(a, b);
+    let u = [
+        even(t[0], t[2]),
+        odd(t[0], t[2]),
+        even(t[1], t[3]),
+        odd(t[1], t[3]),
+        even(t[4], t[6]),
+        odd(t[4], t[6]),
+        even(t[5], t[7]),
+        odd(t[5], t[7]),
+    ];
+    for i in 0..4 {
+        let low = _mm256_permute2f128_ps::<0x20>(u[i], u[i + 4]);
+        let high = _mm256_permute2f128_ps::<0x31>(u[i], u[i + 4]);
+        // SAFETY: rows `i` and `i + 4` of the destination block.
+        unsafe {
+            _mm256_storeu_ps(dst.add(i * ld_dst), low);
+            _mm256_storeu_ps(dst.add((i + 4) * ld_dst), high);
+        }
+    }
 }
 
 /// Whether every element of a `rows x cols` view lies inside a buffer of `len` elements.
@@ -566,6 +659,32 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn vector_columns_move_the_bits_of_any_four_byte_type() {
+        // f32 NaNs with payloads, as u32: the 8x8 transposes must move bits, not values.
+        let (n, ld) = (19, 21);
+        let runs: Vec<u32> = (0..(n - 1) * ld + TILE)
+            .map(|i| 0x7fc0_0001 + i as u32)
+            .collect();
+        let mut rows = vec![MaybeUninit::new(0u32); TILE * n];
+        let done = vector_columns(&runs, ld, n, &mut rows);
+        let vectors = cfg!(target_arch = "x86_64") && crate::backend::cpu::math::has_avx2_fma();
+        assert_eq!(done, if vectors { 16 } else { 0 });
+        for (idx, x) in rows.iter().enumerate() {
+            let (p, j) = (idx / n, idx % n);
+            // SAFETY: every element starts initialised (0).
+            let x = unsafe { x.assume_init() };
+            let want = if j < done { runs[j * ld + p] } else { 0 };
+            assert_eq!(x, want, "at ({p}, {j})");
+        }
+        // A block short of `TILE` rows, or 8-byte elements, are left to the scalar tiles.
+        let mut short = vec![MaybeUninit::new(0u32); (TILE - 1) * n];
+        assert_eq!(vector_columns(&runs, ld, n, &mut short), 0);
+        let wide = vec![0u64; runs.len()];
+        let mut rows = vec![MaybeUninit::new(0u64); TILE * n];
+        assert_eq!(vector_columns(&wide, ld, n, &mut rows), 0);
     }
 
     #[test]
