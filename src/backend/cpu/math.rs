@@ -127,42 +127,34 @@ macro_rules! with_isa {
         #[cfg(not(target_arch = "x86_64"))]
         let (avx512, avx2) = (false, false);
         if avx512 {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[allow(dead_code)]
-                type $I = $crate::backend::cpu::math::Avx512;
-                // SAFETY: the CPU has AVX-512 F, BW, DQ and VL, AVX2 and FMA (checked just
-                // above), which is all that calling a function compiled for them requires.
-                unsafe {
-                    $crate::backend::cpu::math::in_avx512(
-                        #[inline(always)]
-                        || $body,
-                    )
-                }
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            unreachable!("AVX-512 is only detected on x86-64")
+            $crate::backend::cpu::math::with_isa!(@wide $I, Avx512, in_avx512, $body)
         } else if avx2 {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[allow(dead_code)]
-                type $I = $crate::backend::cpu::math::Avx2Fma;
-                // SAFETY: the CPU has AVX2 and FMA (checked just above), which is all that
-                // calling a function compiled for them requires.
-                unsafe {
-                    $crate::backend::cpu::math::in_avx2_fma(
-                        #[inline(always)]
-                        || $body,
-                    )
-                }
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            unreachable!("AVX2 is only detected on x86-64")
+            $crate::backend::cpu::math::with_isa!(@wide $I, Avx2Fma, in_avx2_fma, $body)
         } else {
             #[allow(dead_code)]
             type $I = $crate::backend::cpu::math::Baseline;
             $body
         }
+    }};
+    // One wide ISA: `$body` inside `$enter`, with `$I` naming `$isa`. Expanded only in a branch
+    // that has checked the CPU has the ISA's features.
+    (@wide $I:ident, $isa:ident, $enter:ident, $body:expr) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[allow(dead_code)]
+            type $I = $crate::backend::cpu::math::$isa;
+            // SAFETY: the branch expanding this checked that the CPU has the ISA's features
+            // (`has_avx512` or `has_avx2_fma`), which is all that calling a function compiled
+            // for them requires.
+            unsafe {
+                $crate::backend::cpu::math::$enter(
+                    #[inline(always)]
+                    || $body,
+                )
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("AVX2 and AVX-512 are only detected on x86-64")
     }};
 }
 pub(crate) use with_isa;

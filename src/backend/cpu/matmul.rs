@@ -194,10 +194,7 @@ fn transposed_copy<T: StorageElement>(
     let rows_from = |first: usize, rows: &mut [MaybeUninit<T>]| {
         let count = rows.len() / n;
         let mut tile = [[T::default(); TILE]; TILE];
-        let done = match count == TILE {
-            true => vector_columns(&b[vb.offset + first..], vb.col_stride as usize, n, rows),
-            false => 0,
-        };
+        let done = vector_columns(&b[vb.offset + first..], vb.col_stride as usize, n, rows);
         for j0 in (done..n).step_by(TILE) {
             let width = TILE.min(n - j0);
             for (t, j) in tile.iter_mut().zip(j0..j0 + width) {
