@@ -235,7 +235,7 @@ pub(crate) fn infer_reshape(op: &str, from: &[usize], sizes: &[isize]) -> Result
     }
     let mut shape: Vec<usize> = sizes.iter().map(|&s| s.max(0) as usize).collect();
     if let Some(i) = infer_at {
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             return Err(Error::msg(format!(
                 "{op}: shape {sizes:?} is invalid for input of shape {from:?} ({total} elements)"
             )));

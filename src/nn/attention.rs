@@ -55,7 +55,7 @@ impl MultiheadAttention {
         dtype: DType,
     ) -> MultiheadAttention {
         assert!(
-            num_heads > 0 && embed_dim % num_heads == 0,
+            num_heads > 0 && embed_dim.is_multiple_of(num_heads),
             "MultiheadAttention: embed_dim {embed_dim} must be divisible by num_heads {num_heads}"
         );
         let in_proj_weight = Tensor::zeros([3 * embed_dim, embed_dim], dtype);

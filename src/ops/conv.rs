@@ -270,7 +270,7 @@ pub fn try_fold(
         _ => return Err(does_not_fit("fold", &[h, w], &args)),
     };
     let s = input.shape();
-    if input.dim() != 3 || s[1] % k != 0 || s[2] != oh * ow {
+    if input.dim() != 3 || !s[1].is_multiple_of(k) || s[2] != oh * ow {
         return Err(Error::msg(format!(
             "fold: expected input [N, C * {k}, {}] for kernel {:?} over output size [{h}, {w}], \
              but got shape {s:?}",
@@ -320,7 +320,10 @@ fn conv_operands(
         input.clone()
     };
     let channels = x.shape()[1];
-    if groups == 0 || channels != in_channels_per_weight * groups || out_channels % groups != 0 {
+    if groups == 0
+        || channels != in_channels_per_weight * groups
+        || !out_channels.is_multiple_of(groups)
+    {
         return Err(Error::msg(format!(
             "{op}: input {:?} has {channels} channels, but weight {:?} with groups={groups} \
              expects {} (and out channels divisible by groups)",

@@ -60,7 +60,7 @@ pub fn pad(input: &Tensor, pads: &[i64], mode: PadMode) -> Tensor {
 /// assert!(F::try_pad(&x, &[2, 0], PadMode::Reflect).is_err());
 /// ```
 pub fn try_pad(input: &Tensor, pads: &[i64], mode: PadMode) -> Result<Tensor> {
-    if pads.len() % 2 != 0 || pads.len() / 2 > input.dim() {
+    if !pads.len().is_multiple_of(2) || pads.len() / 2 > input.dim() {
         return Err(Error::msg(format!(
             "pad: pads must be pairs (before, after) for at most {} dims, got {pads:?}",
             input.dim()

@@ -518,7 +518,7 @@ fn parallelism(threaded: bool, d: Dims) -> Parallelism {
 /// same number of products (gemm's own threads split one product and then wait for each
 /// other, which costs most when `m` is small, as in a convolution's `[O, C*k*k] @ [C*k*k, L]`).
 fn spread_products(products: usize, threads: usize) -> bool {
-    products >= threads && (products % threads == 0 || products >= 4 * threads)
+    products >= threads && (products.is_multiple_of(threads) || products >= 4 * threads)
 }
 
 /// Runs every product of a batch: spread over rayon's threads one product each when the batch
