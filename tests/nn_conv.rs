@@ -228,6 +228,32 @@ fn one_group_conv2d_backward_kernel_matches_the_composed_derivative() {
 }
 
 #[test]
+fn f32_conv2d_on_wide_planes_matches_the_definition_and_the_composed_derivative() {
+    // Stride 1 with outputs 16 and more wide: on a CPU with AVX-512F the direct kernel
+    // (backend/cpu/conv_direct.rs) computes the output and the input's gradient. A transposed
+    // (non-contiguous) input; seven filters (blocks of six and one); padding, dilation, none.
+    firebrand::manual_seed(12);
+    for (pad, dil) in [(1, 1), (2, 2), (0, 1)] {
+        let x = randn(&[2, 3, 20, 18]).transpose(2, 3);
+        let (w, b) = (randn(&[7, 3, 3, 3]), randn(&[7]));
+        let f32_leaf = |t: &Tensor| t.to_dtype(DType::F32).requires_grad_(true);
+        let (x32, w32, b32) = (f32_leaf(&x), f32_leaf(&w), f32_leaf(&b));
+        let y = F::conv2d(&x32, &w32, Some(&b32), 1, pad, dil, 1);
+        let want = conv2d_reference(&x, &w, 1, pad, dil) + b.reshape([1, 7, 1, 1]);
+        assert_close(&y.to_dtype(DType::F64), &want, 1e-5);
+
+        let dy = randn(y.shape()).to_dtype(DType::F32);
+        let args = [[1, 1], [pad, pad], [dil, dil]];
+        let fused = conv2d_grads([&x32, &w32, &b32], &dy, args, false);
+        let composed = conv2d_grads([&x32, &w32, &b32], &dy, args, true);
+        for (f, c) in fused.iter().zip(&composed) {
+            let (f, c) = (f.as_ref().unwrap(), c.as_ref().unwrap());
+            assert_close(&f.to_dtype(DType::F64), &c.to_dtype(DType::F64), 1e-5);
+        }
+    }
+}
+
+#[test]
 fn one_group_conv2d_backward_kernel_computes_only_what_is_asked() {
     // Only the input, then only the weight, requires grad: the other gradient is not made,
     // and the one that is agrees with the composed derivative.

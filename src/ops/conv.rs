@@ -451,7 +451,7 @@ fn fused_conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, g: Window2d)
     });
     let x_data = x.contiguous();
     let out = match x.dtype() {
-        DType::F32 => kernels::conv2d(&x_data, &weight_bias.to_vec::<f32>(), [n, c, o], &g),
+        DType::F32 => kernels::conv2d_f32(&x_data, &weight_bias.to_vec::<f32>(), [n, c, o], &g),
         DType::F64 => kernels::conv2d(&x_data, &weight_bias.to_vec::<f64>(), [n, c, o], &g),
         DType::F16 => kernels::conv2d(&x_data, &weight_bias.to_vec::<f16>(), [n, c, o], &g),
         other => unreachable!("fused_conv2d of {other}: only f32, f64 and f16 come here"),
@@ -492,7 +492,7 @@ fn conv2d_grads(
         let (gx, gw) = match x.dtype() {
             DType::F32 => {
                 let w = weight.to_vec::<f32>();
-                kernels::conv2d_backward(&x, &w, &grad, [n, c, o], &g, needs)
+                kernels::conv2d_backward_f32(&x, &w, &grad, [n, c, o], &g, needs)
             }
             _ => {
                 let w = weight.to_vec::<f64>();

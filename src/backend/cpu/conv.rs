@@ -6,7 +6,7 @@
 use super::matmul::{
     MatmulElement, Read, copies_transposed_right, product_add, product_rows, transpose,
 };
-use super::{Slot, contiguous_data, put_all};
+use super::{Slot, contiguous_data, conv_direct, put_all};
 use crate::dtype::Element;
 use crate::storage::StorageElement;
 use crate::tensor::Tensor;
@@ -146,6 +146,41 @@ pub(crate) fn conv2d<T: MatmulElement + Slot<T>>(
         let out = unsafe { super::pool::written(samples * sample_out, fill) };
         Tensor::from_cpu(T::into_storage(out), &[samples, out_channels, len])
     })
+}
+
+/// [`conv2d`] of f32: the direct kernel of `conv_direct` where it applies (stride 1 on a CPU
+/// with AVX-512F), else unfolding and gemm.
+pub(crate) fn conv2d_f32(
+    input: &Tensor,
+    weight_bias: &[f32],
+    dims: [usize; 3],
+    g: &Window2d,
+) -> Tensor {
+    match conv_direct::applies(g) {
+        true => conv_direct::conv2d(input, weight_bias, dims, g),
+        false => conv2d(input, weight_bias, dims, g),
+    }
+}
+
+/// [`conv2d_backward`] of f32: the input's gradient from the direct kernel of `conv_direct`
+/// where it applies, the rest from [`conv2d_backward`].
+pub(crate) fn conv2d_backward_f32(
+    input: &Tensor,
+    weight: &[f32],
+    grad: &Tensor,
+    dims: [usize; 3],
+    g: &Window2d,
+    [need_input, need_weight]: [bool; 2],
+) -> (Option<Tensor>, Option<Tensor>) {
+    let direct = need_input
+        .then(|| conv_direct::input_grad(grad, weight, dims, g))
+        .flatten();
+    let needs = [need_input && direct.is_none(), need_weight];
+    let (grad_input, grad_weight) = match needs {
+        [false, false] => (None, None),
+        _ => conv2d_backward(input, weight, grad, dims, g, needs),
+    };
+    (direct.or(grad_input), grad_weight)
 }
 
 /// The gradients of a one-group 2-D convolution (see [`conv2d`]) with respect to its input and

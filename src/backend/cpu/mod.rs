@@ -1,6 +1,7 @@
 //! CPU kernels: strided walking, elementwise maps, copies, reductions.
 
 pub(crate) mod conv;
+pub(crate) mod conv_direct;
 pub(crate) mod elementwise;
 pub(crate) mod index;
 pub(crate) mod math;
