@@ -78,9 +78,10 @@ pub(crate) fn conv2d(
     contiguous_data::<f32, _>(input, |x| {
         let sample_out = out_channels * plan.output_len();
         assert_eq!(x.len(), samples * plan.sample_len(), "direct conv2d: input");
-        // SAFETY: `Plan::run` writes every element: each of the `samples` chunks of
-        // `sample_out` goes to `Plan::sample`, which writes each channel's every output position
-        // once (the vector starts cover all of them, see `vector_starts`).
+        // SAFETY: `Plan::run` writes every element: it splits each of the `samples` chunks of
+        // `sample_out` into blocks of up to 6 channels and hands each to `Plan::block`, which
+        // stores every output position of each of its channels (the vector starts cover all of
+        // them, see `vector_starts`).
         let out = unsafe { super::pool::written(samples * sample_out, |o| plan.run(x, o)) };
         Tensor::from_cpu(
             f32::into_storage(out),
@@ -590,7 +591,7 @@ mod tests {
             let g = window([n, c, h, w], [kh, kw], padding, dilation);
             let got = conv2d(&x, &weight_bias, [n, c, o], &g).to_vec::<f32>();
             let want = super::super::conv::conv2d(&x, &weight_bias, [n, c, o], &g);
-            assert_close(&got, &want.to_vec::<f32>(), &format!("{:?}", g));
+            assert_close(&got, &want.to_vec::<f32>(), &format!("{g:?}"));
         }
     }
 
