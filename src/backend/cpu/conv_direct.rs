@@ -17,6 +17,7 @@
 
 use super::contiguous_data;
 use super::conv::Window2d;
+use super::math::has_avx512;
 use crate::storage::StorageElement;
 use crate::tensor::Tensor;
 use rayon::prelude::*;
@@ -29,7 +30,8 @@ const LANES: usize = 16;
 /// Output channels per tile.
 const CHANNELS: usize = 6;
 
-/// Whether [`conv2d`] computes convolutions with window `g`: stride 1, on a CPU with AVX-512F,
+/// Whether [`conv2d`] computes convolutions with window `g`: stride 1, on a CPU with AVX-512
+/// (`math::has_avx512`, which includes the AVX-512F the kernels are compiled for),
 /// for outputs whose rows fill at least three quarters of the lanes of the kernel's tiles.
 ///
 /// Small planes fill few: an 8x8 output padded to 10 wide takes six vectors, two tiles of four,
@@ -41,7 +43,7 @@ pub(crate) fn applies(g: &Window2d) -> bool {
 
 /// Whether the kernel can compute window `g` at all: stride 1, on a CPU with AVX-512F.
 fn can_run(g: &Window2d) -> bool {
-    g.stride == [1, 1] && has_avx512f()
+    g.stride == [1, 1] && has_avx512()
 }
 
 /// The share of the lanes of a stride-1 convolution's tiles that land on output positions.
@@ -50,17 +52,6 @@ fn lane_use(g: &Window2d) -> f64 {
     let vectors = vector_starts(g.output, wp).len();
     let lanes = vectors.div_ceil(VECTORS) * VECTORS * LANES;
     (g.output[0] * g.output[1]) as f64 / lanes.max(1) as f64
-}
-
-fn has_avx512f() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
 }
 
 /// A one-group 2-D convolution of the contiguous `[N, C, H, W]` f32 input, with the weight and
@@ -324,7 +315,7 @@ impl Plan {
             self.offsets.len() * bias.len(),
             "direct conv2d: weights"
         );
-        assert!(has_avx512f(), "direct conv2d: needs AVX-512F");
+        assert!(has_avx512(), "direct conv2d: needs AVX-512F");
         #[cfg(target_arch = "x86_64")]
         {
             let (x, w, off) = (padded.as_ptr(), weights.as_ptr(), &self.offsets[..]);
@@ -463,7 +454,7 @@ mod tests {
 
     /// Whether the CPU runs the kernel; a test that needs it says it skipped otherwise.
     fn runs_here(test: &str) -> bool {
-        let runs = has_avx512f();
+        let runs = has_avx512();
         if !runs {
             eprintln!("{test}: skipped, this CPU has no AVX-512F");
         }
@@ -555,7 +546,7 @@ mod tests {
         let small = window([1, 1, 8, 8], [3, 3], [1, 1], [1, 1]);
         assert_eq!(lane_use(&wide), 1.0);
         assert_eq!(lane_use(&small), 0.5);
-        assert_eq!(applies(&wide), has_avx512f());
+        assert_eq!(applies(&wide), has_avx512());
         assert!(!applies(&small));
         assert!(!applies(&Window2d {
             stride: [2, 1],
@@ -579,16 +570,26 @@ mod tests {
         ([2, 3, 4, 5], [4, 1, 1], [1, 1], [1, 1]),
     ];
 
+    /// Each of [`CASES`]: a random input, its window, the sizes `[n, c, o]` and the filters'
+    /// length `c * kh * kw`.
+    fn cases() -> impl Iterator<Item = (Tensor, Window2d, [usize; 3], usize)> {
+        CASES
+            .into_iter()
+            .map(|([n, c, h, w], [o, kh, kw], padding, dilation)| {
+                let x = random(&[n, c, h, w]);
+                let g = window([n, c, h, w], [kh, kw], padding, dilation);
+                (x, g, [n, c, o], c * kh * kw)
+            })
+    }
+
     #[test]
     fn direct_conv2d_matches_unfolding_and_gemm() {
         if !runs_here("direct_conv2d_matches_unfolding_and_gemm") {
             return;
         }
         crate::manual_seed(3);
-        for ([n, c, h, w], [o, kh, kw], padding, dilation) in CASES {
-            let x = random(&[n, c, h, w]);
-            let weight_bias = random(&[o, c * kh * kw + 1]).to_vec::<f32>();
-            let g = window([n, c, h, w], [kh, kw], padding, dilation);
+        for (x, g, [n, c, o], k) in cases() {
+            let weight_bias = random(&[o, k + 1]).to_vec::<f32>();
             let got = conv2d(&x, &weight_bias, [n, c, o], &g).to_vec::<f32>();
             let want = super::super::conv::conv2d(&x, &weight_bias, [n, c, o], &g);
             assert_close(&got, &want.to_vec::<f32>(), &format!("{g:?}"));
@@ -601,20 +602,19 @@ mod tests {
             return;
         }
         crate::manual_seed(4);
-        for ([n, c, h, w], [o, kh, kw], padding, dilation) in CASES {
-            let x = random(&[n, c, h, w]);
-            let weight = random(&[o, c * kh * kw]).to_vec::<f32>();
-            let g = window([n, c, h, w], [kh, kw], padding, dilation);
+        for (x, g, [n, c, o], k) in cases() {
+            let weight = random(&[o, k]).to_vec::<f32>();
             let grad = random(&[n, o, g.output[0] * g.output[1]]);
             let Some(transposed) = transposed_window(&g, n * o) else {
-                assert!(padding[0] > dilation[0] * (kh - 1) || padding[1] > dilation[1] * (kw - 1));
+                let reach = |a: usize| g.dilation[a] * (g.kernel[a] - 1);
+                assert!(g.padding[0] > reach(0) || g.padding[1] > reach(1));
                 continue;
             };
             let got = transposed_conv(&grad, &weight, [n, c, o], &g, &transposed);
             let needs = [true, false];
             let (want, _) =
                 super::super::conv::conv2d_backward(&x, &weight, &grad, [n, c, o], &g, needs);
-            assert_eq!(got.shape(), &[n, c, h, w]);
+            assert_eq!(got.shape(), x.shape());
             assert_close(
                 &got.to_vec::<f32>(),
                 &want.unwrap().to_vec::<f32>(),
